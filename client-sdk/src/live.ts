@@ -1,0 +1,239 @@
+// The live connection: Socket.IO with the WebSocket transport first, automatic subscribe + resume
+// after every (re)connect, and each push delivered once, in seq order, whatever the network did.
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import type {
+  Ack,
+  AnyPush,
+  ClientToServerEvents,
+  CommandName,
+  Commands,
+  ErrorPayload,
+  ServerToClientEvents,
+} from './protocol.ts';
+import { PUSH_TYPES } from './protocol.ts';
+
+export type LiveStatus = 'connecting' | 'connected' | 'reconnecting' | 'resumed' | 'gap' | 'disconnected';
+
+export class LiveCommandError extends Error {
+  constructor(readonly error: ErrorPayload) {
+    super(error.message);
+    this.name = 'LiveCommandError';
+  }
+
+  get code(): ErrorPayload['code'] {
+    return this.error.code;
+  }
+}
+
+export interface LiveOptions {
+  url: string;
+  /** Session token; without it the connection is anonymous and read-only. */
+  token?: string;
+  /** Resume from here on the first connect (e.g. the `X-Plaza-Seq` of a REST snapshot). */
+  since?: number;
+  transports?: Array<'websocket' | 'polling' | 'webtransport'>;
+  /** Called when the server no longer has what was missed: reload by REST, then live continues. */
+  onGap?: () => void;
+  /** Check each push's shape before delivering it (development aid). */
+  validatePushes?: boolean;
+  socketOptions?: Partial<ManagerOptions & SocketOptions>;
+  commandTimeoutMs?: number;
+}
+
+type PushListener = (push: AnyPush) => void;
+type StatusListener = (status: LiveStatus) => void;
+
+/** How many recent seqs are remembered to drop duplicates (a replay overlapping live pushes). */
+const SEEN_WINDOW = 10_000;
+
+export class LiveConnection {
+  readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  private readonly topics = new Set<string>();
+  private readonly pushListeners = new Set<PushListener>();
+  private readonly statusListeners = new Set<StatusListener>();
+  private readonly seen = new Set<number>();
+  private readonly seenOrder: number[] = [];
+  private floor = 0;
+  private high: number;
+  private resumeFrom: number | null;
+  private buffering = true;
+  private buffer: AnyPush[] = [];
+  private everConnected = false;
+  private syncing: Promise<void> | null = null;
+  private statusValue: LiveStatus = 'connecting';
+
+  constructor(private readonly options: LiveOptions) {
+    this.high = options.since ?? 0;
+    this.resumeFrom = options.since ?? null;
+    this.socket = io(options.url, {
+      transports: options.transports ?? ['websocket', 'polling'],
+      auth: options.token ? { token: options.token } : {},
+      withCredentials: true,
+      ...options.socketOptions,
+    });
+    this.socket.onAny((event: string, payload: unknown) => this.receive(event, payload));
+    this.socket.on('connect', () => {
+      this.syncing = this.sync();
+    });
+    this.socket.on('disconnect', () => {
+      this.buffering = true;
+      this.setStatus(this.socket.active ? 'reconnecting' : 'disconnected');
+    });
+  }
+
+  get status(): LiveStatus {
+    return this.statusValue;
+  }
+
+  /** The newest seq delivered (or resumed to): resume from here after any interruption. */
+  get lastSeq(): number {
+    return this.high;
+  }
+
+  onPush(listener: PushListener): () => void {
+    this.pushListeners.add(listener);
+    return () => this.pushListeners.delete(listener);
+  }
+
+  onStatus(listener: StatusListener): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  /** Resolves once the first connect has subscribed and resumed. */
+  async ready(): Promise<void> {
+    while (!this.everConnected || this.syncing) {
+      if (this.syncing) await this.syncing;
+      else await new Promise((resolve) => this.socket.once('connect', () => resolve(undefined)));
+    }
+  }
+
+  /**
+   * Follows more topics. With `since` (a snapshot's seq), what changed after that snapshot is replayed;
+   * pushes already delivered on other topics are not delivered again.
+   */
+  async subscribe(topics: string[], since?: number): Promise<void> {
+    for (const topic of topics) this.topics.add(topic);
+    if (!this.socket.connected) {
+      if (since !== undefined) this.resumeFrom = Math.min(this.resumeFrom ?? since, since);
+      return;
+    }
+    await this.syncing;
+    this.buffering = true;
+    try {
+      await this.command('subscribe', { topics });
+      if (since !== undefined) await this.command('resume', { since });
+    } finally {
+      this.flush();
+    }
+  }
+
+  async unsubscribe(topics: string[]): Promise<void> {
+    for (const topic of topics) this.topics.delete(topic);
+    if (this.socket.connected) await this.command('unsubscribe', { topics });
+  }
+
+  /** Sends a command and resolves with its ack's data, or rejects with LiveCommandError. */
+  command<K extends CommandName>(name: K, input: Commands[K]['input']): Promise<Commands[K]['output']> {
+    const timeout = this.options.commandTimeoutMs ?? 10_000;
+    // socket.io-client cannot type an ack for a command name chosen by a type parameter; Commands is the contract.
+    const socket = this.socket.timeout(timeout) as unknown as {
+      emit(
+        event: K,
+        input: unknown,
+        ack: (err: Error | null, response: Ack<Commands[K]['output']>) => void,
+      ): void;
+    };
+    return new Promise((resolve, reject) => {
+      socket.emit(name, input, (err, response) => {
+        if (err) reject(err);
+        else if (response.ok) resolve(response.data);
+        else reject(new LiveCommandError(response.error));
+      });
+    });
+  }
+
+  close(): void {
+    this.socket.disconnect();
+    this.setStatus('disconnected');
+  }
+
+  private setStatus(status: LiveStatus): void {
+    if (status === this.statusValue) return;
+    this.statusValue = status;
+    for (const listener of this.statusListeners) listener(status);
+  }
+
+  /** After each connect: join the topics again and replay what was missed, holding live pushes meanwhile. */
+  private async sync(): Promise<void> {
+    this.buffering = true;
+    const reconnect = this.everConnected;
+    let status: LiveStatus = reconnect ? 'resumed' : 'connected';
+    try {
+      if (this.topics.size > 0) await this.command('subscribe', { topics: [...this.topics] });
+      const since = this.resumeFrom ?? (reconnect ? this.high : null);
+      if (since !== null) {
+        try {
+          const { seq } = await this.command('resume', { since });
+          this.high = Math.max(this.high, seq);
+          this.resumeFrom = null;
+        } catch (error) {
+          if (!(error instanceof LiveCommandError && error.code === 'resume_gap')) throw error;
+          status = 'gap';
+          this.resumeFrom = null;
+          this.options.onGap?.();
+        }
+      }
+    } catch {
+      // The connection dropped mid-sync: the next connect syncs again.
+      return;
+    } finally {
+      this.everConnected = true;
+      this.syncing = null;
+    }
+    this.flush();
+    this.setStatus(status);
+  }
+
+  private flush(): void {
+    const pending = this.buffer.sort((a, b) => a.seq - b.seq);
+    this.buffer = [];
+    this.buffering = false;
+    for (const push of pending) this.deliver(push);
+  }
+
+  private receive(event: string, payload: unknown): void {
+    if (!isPush(event, payload, this.options.validatePushes ?? false)) return;
+    if (this.buffering) this.buffer.push(payload);
+    else this.deliver(payload);
+  }
+
+  private deliver(push: AnyPush): void {
+    if (push.seq <= this.floor || this.seen.has(push.seq)) return;
+    this.seen.add(push.seq);
+    this.seenOrder.push(push.seq);
+    if (this.seenOrder.length > SEEN_WINDOW) {
+      const dropped = this.seenOrder.splice(0, this.seenOrder.length - SEEN_WINDOW);
+      for (const seq of dropped) this.seen.delete(seq);
+      this.floor = Math.max(this.floor, ...dropped);
+    }
+    this.high = Math.max(this.high, push.seq);
+    for (const listener of this.pushListeners) listener(push);
+  }
+}
+
+const pushTypes = new Set<string>(PUSH_TYPES);
+
+function isPush(event: string, payload: unknown, strict: boolean): payload is AnyPush {
+  if (!pushTypes.has(event) || typeof payload !== 'object' || payload === null) return false;
+  const p = payload as Record<string, unknown>;
+  const basic = typeof p.seq === 'number' && p.type === event;
+  if (!basic || !strict) return basic;
+  return (
+    Number.isInteger(p.seq) &&
+    typeof p.topic === 'string' &&
+    typeof p.at === 'string' &&
+    typeof p.data === 'object' &&
+    p.data !== null
+  );
+}

@@ -1,0 +1,235 @@
+// The wire contract of Plaza (API.md) as types: objects, errors, socket commands and pushes.
+// The server imports these to type its routes and Socket.IO server; the SDK builds on them.
+
+export type ErrorCode =
+  | 'validation_failed'
+  | 'invalid_json'
+  | 'captcha_failed'
+  | 'invalid_code'
+  | 'unauthenticated'
+  | 'invalid_credentials'
+  | 'forbidden'
+  | 'email_not_verified'
+  | 'not_found'
+  | 'conflict'
+  | 'idempotency_conflict'
+  | 'resume_gap'
+  | 'payload_too_large'
+  | 'rate_limited'
+  | 'internal'
+  | 'unavailable';
+
+export interface ErrorPayload {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export interface ErrorBody {
+  error: ErrorPayload;
+}
+
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorPayload };
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export type Role = 'member' | 'moderator' | 'admin';
+
+export interface UserRef {
+  id: string;
+  username: string;
+  displayName: string;
+}
+
+export interface User extends UserRef {
+  createdAt: string;
+  followerCount: number;
+  followingCount: number;
+  followedByMe: boolean;
+}
+
+export interface Me extends User {
+  email: string;
+  emailVerified: boolean;
+  role: Role;
+}
+
+export interface Post {
+  id: string;
+  author: UserRef;
+  body: string;
+  createdAt: string;
+  editedAt: string | null;
+  likeCount: number;
+  commentCount: number;
+  likedByMe: boolean;
+}
+
+export interface Comment {
+  id: string;
+  postId: string;
+  author: UserRef;
+  body: string;
+  createdAt: string;
+}
+
+export type EventStatus = 'published' | 'cancelled' | 'rejected';
+export type ParticipationStatus = 'going' | 'waitlisted' | 'pending_payment';
+
+export interface Event {
+  id: string;
+  organizer: UserRef;
+  title: string;
+  summary: string;
+  description: string;
+  location: string;
+  startsAt: string;
+  endsAt: string;
+  capacity: number | null;
+  priceCents: number;
+  status: EventStatus;
+  goingCount: number;
+  waitlistCount: number;
+  myStatus: ParticipationStatus | null;
+}
+
+export type NotificationType =
+  | 'comment'
+  | 'like'
+  | 'follow'
+  | 'event_reminder'
+  | 'event_promoted'
+  | 'event_cancelled'
+  | 'transfer_received'
+  | 'transfer_failed';
+
+export interface Notification {
+  id: string;
+  type: NotificationType;
+  title: string;
+  body: string;
+  url: string;
+  createdAt: string;
+  readAt: string | null;
+}
+
+export type TransferKind = 'transfer' | 'event_ticket' | 'refund' | 'mint';
+export type TransferStatus = 'pending' | 'completed' | 'failed';
+
+export interface Transfer {
+  id: string;
+  kind: TransferKind;
+  from: UserRef | null;
+  to: UserRef;
+  amountCents: number;
+  memo: string;
+  status: TransferStatus;
+  failureReason: string | null;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+// ---- Live: pushes ----
+
+/** `data` of each push type, by its Socket.IO event name. */
+export interface PushData {
+  'post:created': { post: Post };
+  'post:updated': { post: Post };
+  'post:deleted': { postId: string };
+  'post:stats': { postId: string; likeCount: number; commentCount: number };
+  'comment:created': { comment: Comment };
+  'comment:deleted': { commentId: string; postId: string };
+  'event:created': { event: Event };
+  'event:updated': { event: Event };
+  'event:cancelled': { event: Event };
+  'event:participation': {
+    eventId: string;
+    user: UserRef;
+    status: ParticipationStatus | null;
+    goingCount: number;
+    waitlistCount: number;
+  };
+  'notification:created': { notification: Notification; unreadCount: number };
+  'transfer:updated': { transfer: Transfer };
+  'wallet:updated': { balanceCents: number };
+  'session:revoked': { sessionId: string };
+}
+
+export type PushType = keyof PushData;
+
+export interface PushEnvelope<T extends PushType = PushType> {
+  /** Cluster-wide, increasing in commit order; resume from the last one seen. */
+  seq: number;
+  topic: string;
+  type: T;
+  at: string;
+  data: PushData[T];
+}
+
+export type AnyPush = { [T in PushType]: PushEnvelope<T> }[PushType];
+
+export const PUSH_TYPES: readonly PushType[] = [
+  'post:created',
+  'post:updated',
+  'post:deleted',
+  'post:stats',
+  'comment:created',
+  'comment:deleted',
+  'event:created',
+  'event:updated',
+  'event:cancelled',
+  'event:participation',
+  'notification:created',
+  'transfer:updated',
+  'wallet:updated',
+  'session:revoked',
+];
+
+// ---- Live: commands (client → server, each with an ack) ----
+
+export interface Commands {
+  subscribe: { input: { topics: string[] }; output: { seq: number } };
+  unsubscribe: { input: { topics: string[] }; output: { seq: number } };
+  resume: { input: { since: number }; output: { seq: number } };
+  'post:create': { input: { body: string }; output: Post };
+  'post:update': { input: { id: string; body: string }; output: Post };
+  'post:delete': { input: { id: string }; output: null };
+  'comment:create': { input: { postId: string; body: string }; output: Comment };
+  'comment:delete': { input: { id: string }; output: null };
+  'post:like': { input: { postId: string }; output: { liked: boolean; likeCount: number } };
+  'post:unlike': { input: { postId: string }; output: { liked: boolean; likeCount: number } };
+  'user:follow': { input: { username: string }; output: { following: boolean; followerCount: number } };
+  'user:unfollow': { input: { username: string }; output: { following: boolean; followerCount: number } };
+  'event:join': {
+    input: { eventId: string };
+    output: { status: ParticipationStatus | null; goingCount: number; waitlistCount: number };
+  };
+  'event:leave': {
+    input: { eventId: string };
+    output: { status: null; goingCount: number; waitlistCount: number };
+  };
+  'transfer:create': {
+    input: { to: string; amountCents: number; memo?: string; idempotencyKey: string };
+    output: Transfer;
+  };
+  'notification:read': { input: { id: string }; output: null };
+}
+
+export type CommandName = keyof Commands;
+
+export type ClientToServerEvents = {
+  [K in CommandName]: (
+    input: Commands[K]['input'],
+    ack: (response: Ack<Commands[K]['output']>) => void,
+  ) => void;
+};
+
+export type ServerToClientEvents = {
+  [T in PushType]: (envelope: PushEnvelope<T>) => void;
+};
+
+/** Header carrying the newest relayed `seq` read before a GET's data (snapshot → stream). */
+export const SEQ_HEADER = 'X-Plaza-Seq';

@@ -1,0 +1,56 @@
+// Builds the Hono app: middleware, operational routes and the /api/v1 router. No listening here.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import type { Redis } from 'ioredis';
+import type { Config } from './config.ts';
+import type { Db } from './db/database.ts';
+import { healthRoutes } from './health/health.routes.ts';
+import { createApiRouter } from './http/api.ts';
+import type { AppEnv } from './http/env.ts';
+import { errorHandler, notFoundHandler, renderError } from './http/errors.ts';
+import { requestLog } from './http/request-log.ts';
+import { seqHeader } from './http/seq-header.ts';
+import { AppError } from './lib/errors.ts';
+import { newId } from './lib/ids.ts';
+import type { Logger } from './lib/logger.ts';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  redis: Redis;
+  logger: Logger;
+  currentSeq: () => Promise<number>;
+  isDraining: () => boolean;
+  isRelayLeader: () => boolean;
+}
+
+export type App = Hono<AppEnv>;
+
+export function createApp(deps: AppDeps): App {
+  const app = new Hono<AppEnv>();
+  app.use(requestId({ generator: () => newId(), limitLength: 128 }));
+  app.use(requestLog(deps.logger));
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => renderError(c, new AppError('payload_too_large', 'The request body exceeds 64 KiB')),
+    }),
+  );
+  app.use(async (c, next) => {
+    c.set('actor', null);
+    await next();
+  });
+
+  app.route('/', healthRoutes(deps));
+
+  const api = createApiRouter<AppEnv>();
+  api.use(seqHeader(deps.currentSeq));
+  app.route('/api/v1', api);
+
+  app.notFound(notFoundHandler);
+  app.onError(errorHandler(deps.logger));
+  return app;
+}

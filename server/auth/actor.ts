@@ -1,0 +1,20 @@
+// Who is acting: the authenticated user behind a request or socket, or null for anonymous.
+import type { Role } from '@plaza/client/protocol';
+
+export interface Actor {
+  userId: string;
+  username: string;
+  sessionId: string;
+  role: Role;
+}
+
+const rank: Record<Role, number> = { member: 0, moderator: 1, admin: 2 };
+
+/** True when the actor holds `role` or a higher one. */
+export const hasRole = (actor: Actor | null, role: Role): boolean =>
+  actor !== null && rank[actor.role] >= rank[role];
+
+/** Socket.IO room of every socket of a user (the private `me` topic). */
+export const userRoom = (userId: string): string => `user:${userId}`;
+/** Socket.IO room of every socket opened with one session (for revocation). */
+export const sessionRoom = (sessionId: string): string => `session:${sessionId}`;

@@ -1,0 +1,133 @@
+// Environment → typed, validated, frozen configuration. Read once at start-up.
+import { z } from 'zod';
+
+const DEV_CAPTCHA_KEY = 'plaza-dev-captcha-key-not-for-production';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL with protocol ${protocols.join(' or ')}` },
+  );
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: int(0, 65535).default(3000),
+  PUBLIC_URL: url(['http:', 'https:']).default('http://localhost:3000'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/plaza'),
+  DATABASE_POOL_SIZE: int(1, 200).default(10),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1..64 of letters, digits, _ . : -')
+    .default('plaza'),
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  MAIL_FROM: z.string().min(3).default('Plaza <no-reply@localhost>'),
+  CAPTCHA_HMAC_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  CAPTCHA_MAX_NUMBER: int(10, 10_000_000).default(100_000),
+  REMINDER_LEAD_MINUTES: int(0, 7 * 24 * 60).default(60),
+  EVENT_LOG_RETENTION_HOURS: int(1, 24 * 365).default(24),
+  CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR')
+    .default('EUR'),
+  TRUST_PROXY: bool.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
+});
+
+type Env = z.infer<typeof schema>;
+
+export interface Config {
+  readonly env: Env['NODE_ENV'];
+  readonly host: string;
+  readonly port: number;
+  readonly publicUrl: URL;
+  readonly databaseUrl: string;
+  readonly databasePoolSize: number;
+  readonly redisUrl: string;
+  readonly redisPrefix: string;
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  readonly captchaHmacKey: string;
+  readonly captchaMaxNumber: number;
+  readonly reminderLeadMinutes: number;
+  readonly eventLogRetentionHours: number;
+  readonly currency: string;
+  readonly trustProxy: boolean;
+  readonly logLevel: Env['LOG_LEVEL'];
+  readonly shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws one ConfigError naming every bad variable. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "unset", as in most twelve-factor tooling.
+  const env = Object.fromEntries(
+    Object.entries(source).filter(([key, value]) => key in schema.shape && value !== ''),
+  );
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.NODE_ENV === 'production' && !e.CAPTCHA_HMAC_KEY) {
+    problems.push('CAPTCHA_HMAC_KEY: required when NODE_ENV=production');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return Object.freeze({
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: new URL(e.PUBLIC_URL),
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    captchaHmacKey: e.CAPTCHA_HMAC_KEY ?? DEV_CAPTCHA_KEY,
+    captchaMaxNumber: e.CAPTCHA_MAX_NUMBER,
+    reminderLeadMinutes: e.REMINDER_LEAD_MINUTES,
+    eventLogRetentionHours: e.EVENT_LOG_RETENTION_HOURS,
+    currency: e.CURRENCY,
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  });
+}
+
+/** For entry points: load the config or print every problem and exit 1. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,42 @@
+// The one HTTP error renderer: every failure leaves in the contract's shape, unexpected ones without detail.
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { AppError, toAppError } from '../lib/errors.ts';
+import type { Logger } from '../lib/logger.ts';
+
+export function renderError(c: Context, error: AppError): Response {
+  if (error.code === 'rate_limited') {
+    const ms = Number(error.details?.retryAfterMs ?? 1_000);
+    c.header('Retry-After', String(Math.max(1, Math.ceil(ms / 1_000))));
+  }
+  return c.json(error.toBody(), error.status);
+}
+
+/** Hono's own exceptions (malformed JSON, body limit) translated to contract codes. */
+function fromHttpException(error: HTTPException): AppError {
+  if (error.status === 413) return new AppError('payload_too_large', 'The request body is too large');
+  if (error.status === 400 && /JSON/i.test(error.message)) {
+    return new AppError('invalid_json', 'The request body is not valid JSON');
+  }
+  if (error.status === 400) return new AppError('validation_failed', error.message || 'Bad request');
+  if (error.status === 401) return new AppError('unauthenticated', 'Sign in first');
+  if (error.status === 403) return new AppError('forbidden', 'You are not allowed to do this');
+  if (error.status === 404) return new AppError('not_found', 'Not found');
+  return new AppError('internal', 'Something went wrong on our side');
+}
+
+export function errorHandler(logger: Logger): ErrorHandler {
+  return (error, c) => {
+    const appError = error instanceof HTTPException ? fromHttpException(error) : toAppError(error);
+    if (appError.code === 'internal' || appError.code === 'unavailable') {
+      logger.error(
+        { err: error, reqId: c.get('requestId'), method: c.req.method, path: c.req.path },
+        'request failed',
+      );
+    }
+    return renderError(c, appError);
+  };
+}
+
+export const notFoundHandler: NotFoundHandler = (c) =>
+  renderError(c, new AppError('not_found', `No route for ${c.req.method} ${c.req.path}`));

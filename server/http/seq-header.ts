@@ -1,0 +1,13 @@
+// X-Plaza-Seq on every GET: the newest relayed seq, read *before* the handler reads its data,
+// so a client that resumes from it misses nothing committed after the snapshot.
+import { SEQ_HEADER } from '@plaza/client/protocol';
+import type { MiddlewareHandler } from 'hono';
+
+export function seqHeader(currentSeq: () => Promise<number>): MiddlewareHandler {
+  return async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
+    const seq = await currentSeq();
+    await next();
+    c.res.headers.set(SEQ_HEADER, String(seq));
+  };
+}

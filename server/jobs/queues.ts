@@ -1,0 +1,69 @@
+// The typed job map and the producers' side of BullMQ. Workers live in workers/; both share these names.
+import { type JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+export interface EmailJob {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+export type MaintenanceJob = { task: 'prune-event-log' };
+
+/** Queue name → job payload. Adding a queue here makes the worker's handler map incomplete until it's handled. */
+export interface JobPayloads {
+  email: EmailJob;
+  maintenance: MaintenanceJob;
+}
+
+export type QueueName = keyof JobPayloads;
+
+export const QUEUE_NAMES: readonly QueueName[] = ['email', 'maintenance'];
+
+export const isQueueName = (name: string): name is QueueName =>
+  (QUEUE_NAMES as readonly string[]).includes(name);
+
+/** BullMQ key prefix under the deployment's Redis prefix, so runs and deployments never share keys. */
+export const bullPrefix = (redisPrefix: string) => `${redisPrefix}:bull`;
+
+export const defaultJobOptions: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: { age: 3_600, count: 5_000 },
+  // Failed jobs stay for a week, for inspection and retry from the dashboard.
+  removeOnFail: { age: 7 * 24 * 3_600 },
+};
+
+export class Queues {
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly redisPrefix: string,
+  ) {}
+
+  get<Q extends QueueName>(name: Q): Queue<JobPayloads[Q]> {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, {
+        connection: this.connection,
+        prefix: bullPrefix(this.redisPrefix),
+        defaultJobOptions,
+      });
+      queue.on('error', () => {});
+      this.queues.set(name, queue);
+    }
+    return queue as Queue<JobPayloads[Q]>;
+  }
+
+  async add<Q extends QueueName>(name: Q, payload: JobPayloads[Q], options?: JobsOptions): Promise<void> {
+    // BullMQ's generic name/data types are too deep for a mapped payload; the map above is the contract.
+    const queue = this.get(name) as unknown as Queue<unknown, unknown, string>;
+    await queue.add(name, payload, options);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+}

@@ -1,0 +1,17 @@
+// Structured JSON logs (pino). One root logger per process, children per request or component.
+import { type Logger, pino } from 'pino';
+
+export type { Logger };
+
+export function createLogger(level: string, name: string): Logger {
+  return pino({
+    level,
+    base: { name, pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    redact: {
+      paths: ['req.headers.cookie', 'req.headers.authorization', '*.password', '*.token'],
+      remove: true,
+    },
+  });
+}

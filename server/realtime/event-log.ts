@@ -1,0 +1,61 @@
+// Appending pushes to the event log inside the caller's transaction: the change and its events commit together.
+import type { PushData, PushType } from '@plaza/client/protocol';
+import { sql } from 'kysely';
+import type { Executor, Trx } from '../db/database.ts';
+
+export interface NewEvent<T extends PushType = PushType> {
+  type: T;
+  /** The topic named in the envelope (`feed`, `post:<id>`, `me`, …). */
+  topic: string;
+  /** Rooms that receive it; a socket in several of them gets it once. Defaults to `[topic]`. */
+  rooms?: string[];
+  data: PushData[T];
+}
+
+/** Appends events in the given transaction; the relay publishes them after commit. */
+export async function appendEvents(trx: Trx, events: ReadonlyArray<NewEvent>): Promise<void> {
+  if (events.length === 0) return;
+  await trx
+    .insertInto('event_log')
+    .values(
+      events.map((e) => ({
+        topic: e.topic,
+        type: e.type,
+        rooms: e.rooms && e.rooms.length > 0 ? e.rooms : [e.topic],
+        data: JSON.stringify(e.data),
+      })),
+    )
+    .execute();
+}
+
+export const appendEvent = <T extends PushType>(trx: Trx, event: NewEvent<T>): Promise<void> =>
+  appendEvents(trx, [event as NewEvent]);
+
+export interface RelayPosition {
+  assignedSeq: number;
+  emittedSeq: number;
+  prunedSeq: number;
+}
+
+export async function readRelayPosition(db: Executor): Promise<RelayPosition> {
+  const row = await db
+    .selectFrom('relay_state')
+    .select(['assigned_seq', 'emitted_seq', 'pruned_seq'])
+    .executeTakeFirstOrThrow();
+  return { assignedSeq: row.assigned_seq, emittedSeq: row.emitted_seq, prunedSeq: row.pruned_seq };
+}
+
+/** Deletes relayed events older than the retention and records how far resume can still reach. */
+export async function pruneEventLog(db: Executor, retentionHours: number): Promise<number> {
+  const result = await sql<{ deleted: number }>`
+    with gone as (
+      delete from event_log
+      where seq is not null
+        and seq <= (select emitted_seq from relay_state)
+        and created_at < now() - make_interval(hours => ${retentionHours})
+      returning seq
+    )
+    update relay_state set pruned_seq = greatest(pruned_seq, (select coalesce(max(seq), 0) from gone))
+    returning (select count(*) from gone) as deleted`.execute(db);
+  return result.rows[0]?.deleted ?? 0;
+}

@@ -1,0 +1,197 @@
+// The relay: one leader per database (advisory lock on its own connection) gives new events their
+// `seq` in commit order and emits them to their rooms. Any instance may lead; the others stand by.
+import type { AnyPush } from '@plaza/client/protocol';
+import pg from 'pg';
+import { clientConfig } from '../db/database.ts';
+import type { Logger } from '../lib/logger.ts';
+
+/** pg_advisory_lock key of the relay; advisory locks are per database, so test databases don't collide. */
+const RELAY_LOCK_KEY = 7_011_972_650; // "plaza" relay
+const CHANNEL = 'plaza_event_log';
+
+interface RelayedRow {
+  seq: number;
+  topic: string;
+  type: string;
+  rooms: string[];
+  data: unknown;
+  created_at: Date;
+}
+
+export interface RelayOptions {
+  databaseUrl: string;
+  logger: Logger;
+  /** Emit one push to the union of its rooms (through the Socket.IO adapter). */
+  emit: (rooms: string[], push: AnyPush) => void;
+  /** False while the transport is down: events then wait in the log instead of piling up in memory. */
+  canEmit: () => boolean;
+  onLeadershipChange?: (leading: boolean) => void;
+  onEmitted?: (seq: number, rows: number, lagMs: number) => void;
+  batchSize?: number;
+  pollIntervalMs?: number;
+  standbyIntervalMs?: number;
+}
+
+// Assigns the next seqs to the oldest unrelayed rows in one statement (one implicit transaction).
+// Rows become visible only at commit, so a late commit gets a seq after everything relayed before it.
+const ASSIGN_SQL = `
+  with batch as (
+    select id, row_number() over (order by id) as n
+    from (select id from event_log where seq is null order by id limit $1) b
+  ), counter as (
+    update relay_state set assigned_seq = assigned_seq + (select count(*) from batch)
+    where exists (select 1 from batch)
+    returning assigned_seq - (select count(*) from batch) as base
+  )
+  update event_log e set seq = counter.base + batch.n
+  from batch, counter where e.id = batch.id
+  returning e.seq, e.topic, e.type, e.rooms, e.data, e.created_at`;
+
+const UNEMITTED_SQL = `
+  select seq, topic, type, rooms, data, created_at from event_log
+  where seq > (select emitted_seq from relay_state) order by seq limit $1`;
+
+export class Relay {
+  private client: pg.Client | null = null;
+  private leading = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | null = null;
+  private draining: Promise<void> | null = null;
+  private drainAgain = false;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly standbyIntervalMs: number;
+
+  constructor(private readonly options: RelayOptions) {
+    this.batchSize = options.batchSize ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.standbyIntervalMs = options.standbyIntervalMs ?? 500;
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  start(): void {
+    this.stopped = false;
+    void this.tryToLead();
+  }
+
+  /** Stops relaying and releases leadership at once, so another instance takes over without waiting. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.draining?.catch(() => {});
+    const client = this.client;
+    this.client = null;
+    this.setLeading(false);
+    if (client) await client.end().catch(() => {});
+  }
+
+  private schedule(ms: number, fn: () => void): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(fn, ms);
+    this.timer.unref();
+  }
+
+  private setLeading(leading: boolean): void {
+    if (this.leading === leading) return;
+    this.leading = leading;
+    this.options.logger.info({ leading }, leading ? 'relay: leading' : 'relay: standing by');
+    this.options.onLeadershipChange?.(leading);
+  }
+
+  private async tryToLead(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const client = this.client ?? (await this.connect());
+      const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [
+        RELAY_LOCK_KEY,
+      ]);
+      if (this.stopped) return;
+      if (!rows[0]?.locked) {
+        this.schedule(this.standbyIntervalMs, () => void this.tryToLead());
+        return;
+      }
+      await client.query(`listen ${CHANNEL}`);
+      this.setLeading(true);
+      this.kick();
+    } catch (error) {
+      this.lostConnection(error);
+    }
+  }
+
+  private async connect(): Promise<pg.Client> {
+    const client = new pg.Client({
+      ...clientConfig(this.options.databaseUrl, 'plaza-relay'),
+      keepAlive: true,
+    });
+    client.on('error', (error) => this.lostConnection(error));
+    client.on('notification', () => this.kick());
+    this.client = client;
+    await client.connect();
+    return client;
+  }
+
+  private lostConnection(error: unknown): void {
+    if (this.stopped) return;
+    this.options.logger.warn({ err: error }, 'relay: database connection lost');
+    const client = this.client;
+    this.client = null;
+    this.setLeading(false);
+    client?.end().catch(() => {});
+    this.schedule(this.standbyIntervalMs, () => void this.tryToLead());
+  }
+
+  /** Wakes the drain loop; coalesces wake-ups that arrive while it runs. */
+  private kick(): void {
+    if (!this.leading || this.stopped) return;
+    if (this.draining) {
+      this.drainAgain = true;
+      return;
+    }
+    this.draining = this.drainLoop().finally(() => {
+      this.draining = null;
+    });
+  }
+
+  private async drainLoop(): Promise<void> {
+    try {
+      do {
+        this.drainAgain = false;
+        // Catch-up first: whatever a previous leader assigned but may not have emitted.
+        while (this.leading && (await this.emitBatch(UNEMITTED_SQL))) {}
+        while (this.leading && (await this.emitBatch(ASSIGN_SQL))) {}
+      } while (this.drainAgain && this.leading);
+    } catch (error) {
+      this.lostConnection(error);
+      return;
+    }
+    // The poll is a safety net for a missed NOTIFY and for a transport that was down.
+    this.schedule(this.pollIntervalMs, () => this.kick());
+  }
+
+  /** Emits one batch; true when the batch was full and more may be waiting. */
+  private async emitBatch(query: string): Promise<boolean> {
+    const client = this.client;
+    if (!client || !this.options.canEmit()) return false;
+    const { rows } = await client.query<RelayedRow>(query, [this.batchSize]);
+    if (rows.length === 0) return false;
+    rows.sort((a, b) => a.seq - b.seq);
+    for (const row of rows) {
+      this.options.emit(row.rooms, {
+        seq: row.seq,
+        topic: row.topic,
+        type: row.type,
+        at: row.created_at.toISOString(),
+        data: row.data,
+      } as AnyPush);
+    }
+    const last = rows[rows.length - 1]!;
+    await client.query('update relay_state set emitted_seq = $1 where emitted_seq < $1', [last.seq]);
+    this.options.onEmitted?.(last.seq, rows.length, Date.now() - rows[0]!.created_at.getTime());
+    return rows.length === this.batchSize;
+  }
+}

@@ -1,0 +1,91 @@
+// `npm run workers [-- names…]`: BullMQ workers in their own process, apart from the web stack.
+import { type Job, Worker } from 'bullmq';
+import { loadConfigOrExit } from '../server/config.ts';
+import { createDb } from '../server/db/database.ts';
+import {
+  bullPrefix,
+  isQueueName,
+  type JobPayloads,
+  QUEUE_NAMES,
+  type QueueName,
+  Queues,
+} from '../server/jobs/queues.ts';
+import { createLogger } from '../server/lib/logger.ts';
+import { closeRedis, createRedis } from '../server/lib/redis.ts';
+import { onShutdownSignal } from '../server/lib/shutdown.ts';
+import { deliverEmail } from './email.ts';
+import { createMailer } from './mailer.ts';
+import { maintenanceSchedules, runMaintenance } from './maintenance.ts';
+
+const config = loadConfigOrExit();
+const logger = createLogger(config.logLevel, 'workers');
+process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+
+const requested = process.argv.slice(2);
+const unknown = requested.filter((name) => !isQueueName(name));
+if (unknown.length > 0) {
+  logger.fatal({ unknown, known: QUEUE_NAMES }, 'unknown worker names');
+  process.exit(1);
+}
+const selected: QueueName[] = requested.length > 0 ? (requested as QueueName[]) : [...QUEUE_NAMES];
+
+const db = createDb({
+  url: config.databaseUrl,
+  poolSize: config.databasePoolSize,
+  applicationName: 'plaza-workers',
+  onError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
+});
+const connection = createRedis(config.redisUrl, 'blocking', 'plaza-workers', logger);
+const queues = new Queues(
+  createRedis(config.redisUrl, 'commands', 'plaza-workers-producer', logger),
+  config.redisPrefix,
+);
+const mailer = createMailer(config.smtpUrl, config.mailFrom, logger);
+
+/** Every queue has exactly one handler: the mapped type makes a missing one a compile error. */
+const handlers: { [Q in QueueName]: (payload: JobPayloads[Q], job: Job) => Promise<void> } = {
+  email: (payload) => deliverEmail(mailer, payload),
+  maintenance: (payload) =>
+    runMaintenance({ db, logger, eventLogRetentionHours: config.eventLogRetentionHours }, payload),
+};
+
+const concurrency: Record<QueueName, number> = { email: 10, maintenance: 1 };
+
+const workers = selected.map((name) => {
+  const worker = new Worker(
+    name,
+    async (job: Job) => {
+      const started = performance.now();
+      await (handlers[name] as (payload: unknown, job: Job) => Promise<void>)(job.data, job);
+      logger.debug({ queue: name, jobId: job.id, ms: Math.round(performance.now() - started) }, 'job done');
+    },
+    { connection, prefix: bullPrefix(config.redisPrefix), concurrency: concurrency[name], autorun: true },
+  );
+  worker.on('failed', (job, error) =>
+    logger.warn({ queue: name, jobId: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'),
+  );
+  worker.on('error', (error) => logger.warn({ queue: name, err: error }, 'worker error'));
+  return worker;
+});
+
+if (selected.includes('maintenance')) {
+  const queue = queues.get('maintenance');
+  for (const schedule of maintenanceSchedules) {
+    await queue.upsertJobScheduler(
+      schedule.id,
+      { every: schedule.everyMs },
+      { name: schedule.id, data: schedule.job },
+    );
+  }
+}
+
+logger.info({ queues: selected }, 'workers started');
+
+onShutdownSignal(logger, config.shutdownTimeoutMs, async () => {
+  // close() waits for the jobs in progress; nothing is abandoned mid-way.
+  await Promise.all(workers.map((w) => w.close()));
+  await queues.close();
+  mailer.close();
+  await closeRedis(connection);
+  await db.destroy();
+});
