@@ -79,8 +79,11 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     io.disconnectSockets(true);
     io.engine.close();
+    // Keep-alive connections turn idle as their last response leaves; close each as soon as it does.
+    const reaper = setInterval(() => httpServer.closeIdleConnections(), 100);
     httpServer.closeIdleConnections();
     await httpClosed;
+    clearInterval(reaper);
     await new Promise<void>((resolve) => io.close(() => resolve()));
     await Promise.all([closeRedis(redis), closeRedis(pub), closeRedis(sub)]);
     await db.destroy();
