@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { Redis } from 'ioredis';
+import { sessionMiddleware } from './auth/session.middleware.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
 import { healthRoutes } from './health/health.routes.ts';
@@ -39,10 +40,7 @@ export function createApp(deps: AppDeps): App {
       onError: (c) => renderError(c, new AppError('payload_too_large', 'The request body exceeds 64 KiB')),
     }),
   );
-  app.use(async (c, next) => {
-    c.set('actor', null);
-    await next();
-  });
+  app.use(sessionMiddleware({ db: deps.db, publicUrl: deps.config.publicUrl }));
 
   app.route('/', healthRoutes(deps));
 

@@ -3,6 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
+import { socketAuthenticator } from './auth/socket-auth.ts';
 import type { Config } from './config.ts';
 import { createDb } from './db/database.ts';
 import type { Logger } from './lib/logger.ts';
@@ -58,14 +59,18 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     publicUrl: config.publicUrl,
     topics: platformTopics(new TopicRegistry()),
     logger,
-    authenticate: async () => null,
+    authenticate: socketAuthenticator(db, config.publicUrl),
     currentSeq,
   });
 
   relay = new Relay({
     databaseUrl: config.databaseUrl,
     logger: logger.child({ component: 'relay' }),
-    emit: (rooms, push) => emitTo(io.to(rooms), push),
+    emit: (rooms, push) => {
+      emitTo(io.to(rooms), push);
+      // A revoked session hears why, then loses its sockets on every instance (same Redis channel, in order).
+      if (push.type === 'session:revoked') io.in(rooms).disconnectSockets(true);
+    },
     canEmit: () => pub.status === 'ready',
   });
   relay.start();

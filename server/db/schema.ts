@@ -1,7 +1,9 @@
 // Table types for Kysely. One interface per table; features add theirs as their migrations land.
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
-type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** A timestamp the database fills in (default now()) unless given. */
+type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
 export interface EventLogTable {
   id: Generated<number>;
@@ -10,7 +12,7 @@ export interface EventLogTable {
   type: string;
   rooms: string[];
   data: ColumnType<unknown, string, string>;
-  created_at: Generated<Timestamp>;
+  created_at: DefaultTimestamp;
 }
 
 export interface RelayStateTable {
@@ -20,10 +22,36 @@ export interface RelayStateTable {
   pruned_seq: number;
 }
 
+export interface UsersTable {
+  id: string;
+  email: string;
+  username: string;
+  display_name: string;
+  password_hash: string;
+  role: Generated<'member' | 'moderator' | 'admin'>;
+  email_verified_at: Timestamp | null;
+  suspended_at: Timestamp | null;
+  created_at: DefaultTimestamp;
+}
+
+export interface SessionsTable {
+  id: string;
+  secret_hash: Uint8Array;
+  user_id: string;
+  user_agent: Generated<string>;
+  created_at: DefaultTimestamp;
+  last_seen_at: DefaultTimestamp;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   event_log: EventLogTable;
   relay_state: RelayStateTable;
+  users: UsersTable;
+  sessions: SessionsTable;
 }
 
 export type EventLogRow = Selectable<EventLogTable>;
 export type NewEventLogRow = Insertable<EventLogTable>;
+export type UserRow = Selectable<UsersTable>;
+export type SessionRow = Selectable<SessionsTable>;

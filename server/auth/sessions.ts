@@ -1,0 +1,125 @@
+// Sessions per the Lucia guide ("Sessions → Basic"), on @oslojs: a `<id>.<secret>` token for the client;
+// the id and the SHA-256 of the secret in PostgreSQL; constant-time comparison; 30-day sliding expiry.
+
+import { sha256 } from '@oslojs/crypto/sha2';
+import { constantTimeEqual } from '@oslojs/crypto/subtle';
+import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
+import type { Role } from '@plaza/client/protocol';
+import type { Executor, Trx } from '../db/database.ts';
+import { appendEvents } from '../realtime/event-log.ts';
+import { type Actor, sessionRoom } from './actor.ts';
+
+export const SESSION_COOKIE = 'plaza_session';
+const DAY_MS = 24 * 60 * 60 * 1_000;
+export const SESSION_TTL_MS = 30 * DAY_MS;
+/** Extend on use once less than this remains, so an active session never expires. */
+const REFRESH_BELOW_MS = 15 * DAY_MS;
+/** last_seen_at is refreshed at most this often, to keep reads from turning into writes. */
+const SEEN_RESOLUTION_MS = 5 * 60 * 1_000;
+
+const randomString = (bytes: number) =>
+  encodeBase32LowerCaseNoPadding(crypto.getRandomValues(new Uint8Array(bytes)));
+const hashSecret = (secret: string) => sha256(new TextEncoder().encode(secret));
+
+export interface NewSession {
+  /** Give this to the client once; it is never stored. */
+  token: string;
+  sessionId: string;
+  expiresAt: Date;
+}
+
+export interface ValidSession {
+  actor: Actor;
+  expiresAt: Date;
+  /** True when the expiry moved: a cookie should be set again. */
+  refreshed: boolean;
+}
+
+export async function createSession(db: Executor, userId: string, userAgent = ''): Promise<NewSession> {
+  // 120-bit id (public, for listing and revoking) and 160-bit secret: ≥ 160 bits the contract asks for.
+  const sessionId = randomString(15);
+  const secret = randomString(20);
+  const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
+  await db
+    .insertInto('sessions')
+    .values({
+      id: sessionId,
+      secret_hash: hashSecret(secret),
+      user_id: userId,
+      user_agent: userAgent.slice(0, 300),
+      expires_at: expiresAt,
+    })
+    .execute();
+  return { token: `${sessionId}.${secret}`, sessionId, expiresAt };
+}
+
+/** The actor behind a token, or null for anything malformed, unknown, expired, or of a suspended user. */
+export async function validateSessionToken(db: Executor, token: string): Promise<ValidSession | null> {
+  const [sessionId, secret, extra] = token.split('.');
+  if (!sessionId || !secret || extra !== undefined || sessionId.length > 64 || secret.length > 64)
+    return null;
+  const row = await db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([
+      'sessions.id',
+      'sessions.secret_hash',
+      'sessions.expires_at',
+      'sessions.last_seen_at',
+      'users.id as user_id',
+      'users.username',
+      'users.role',
+      'users.suspended_at',
+    ])
+    .where('sessions.id', '=', sessionId)
+    .executeTakeFirst();
+  if (!row || !constantTimeEqual(hashSecret(secret), new Uint8Array(row.secret_hash))) return null;
+
+  const now = Date.now();
+  if (row.expires_at.getTime() <= now) {
+    await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
+    return null;
+  }
+  if (row.suspended_at) return null;
+
+  let expiresAt = row.expires_at;
+  const refreshed = expiresAt.getTime() - now < REFRESH_BELOW_MS;
+  if (refreshed) expiresAt = new Date(now + SESSION_TTL_MS);
+  if (refreshed || now - row.last_seen_at.getTime() > SEEN_RESOLUTION_MS) {
+    await db
+      .updateTable('sessions')
+      .set({ expires_at: expiresAt, last_seen_at: new Date(now) })
+      .where('id', '=', sessionId)
+      .execute();
+  }
+  return {
+    actor: { userId: row.user_id, username: row.username, sessionId, role: row.role as Role },
+    expiresAt,
+    refreshed,
+  };
+}
+
+/**
+ * Revokes sessions inside the caller's transaction. Each gets a `session:revoked` push; the relay
+ * disconnects that session's sockets on every instance right after delivering it.
+ */
+export async function revokeSessions(
+  trx: Trx,
+  where: { sessionId: string } | { userId: string },
+): Promise<string[]> {
+  const query = trx.deleteFrom('sessions').returning(['id', 'user_id']);
+  const rows = await ('sessionId' in where
+    ? query.where('id', '=', where.sessionId)
+    : query.where('user_id', '=', where.userId)
+  ).execute();
+  await appendEvents(
+    trx,
+    rows.map((row) => ({
+      type: 'session:revoked' as const,
+      topic: 'me',
+      rooms: [sessionRoom(row.id)],
+      data: { sessionId: row.id },
+    })),
+  );
+  return rows.map((row) => row.id);
+}
