@@ -1,4 +1,5 @@
 // Table types for Kysely. One interface per table; features add theirs as their migrations land.
+import type { NotificationType } from '@plaza/client/protocol';
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -44,14 +45,28 @@ export interface SessionsTable {
   expires_at: Timestamp;
 }
 
+export interface NotificationsTable {
+  id: string;
+  user_id: string;
+  type: NotificationType;
+  title: string;
+  body: string;
+  url: string;
+  dedupe_key: string | null;
+  created_at: DefaultTimestamp;
+  read_at: Timestamp | null;
+}
+
 export interface Database {
   event_log: EventLogTable;
   relay_state: RelayStateTable;
   users: UsersTable;
   sessions: SessionsTable;
+  notifications: NotificationsTable;
 }
 
 export type EventLogRow = Selectable<EventLogTable>;
 export type NewEventLogRow = Insertable<EventLogTable>;
 export type UserRow = Selectable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
+export type NotificationRow = Selectable<NotificationsTable>;

@@ -1,7 +1,7 @@
 // Users and sessions straight in the database, for tests whose subject is not the sign-up flow itself.
 import { randomBytes } from 'node:crypto';
-import type { Role } from '@plaza/client/protocol';
 import { hash } from '@node-rs/argon2';
+import type { Role } from '@plaza/client/protocol';
 import { createSession } from '../../server/auth/sessions.ts';
 import type { Db } from '../../server/db/database.ts';
 import { newId } from '../../server/lib/ids.ts';
@@ -22,7 +22,13 @@ export interface TestUser {
 
 export async function createUser(
   db: Db,
-  overrides: { username?: string; email?: string; role?: Role; verified?: boolean; displayName?: string } = {},
+  overrides: {
+    username?: string;
+    email?: string;
+    role?: Role;
+    verified?: boolean;
+    displayName?: string;
+  } = {},
 ): Promise<TestUser> {
   passwordHash ??= hash(TEST_PASSWORD, { memoryCost: 19_456, timeCost: 2, parallelism: 1 });
   const username = overrides.username ?? `user_${randomBytes(5).toString('hex')}`;
