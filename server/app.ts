@@ -2,10 +2,8 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
-import type { Redis } from 'ioredis';
 import { sessionMiddleware } from './auth/session.middleware.ts';
-import type { Config } from './config.ts';
-import type { Db } from './db/database.ts';
+import type { Deps } from './deps.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { createApiRouter } from './http/api.ts';
 import type { AppEnv } from './http/env.ts';
@@ -14,15 +12,10 @@ import { requestLog } from './http/request-log.ts';
 import { seqHeader } from './http/seq-header.ts';
 import { AppError } from './lib/errors.ts';
 import { newId } from './lib/ids.ts';
-import type { Logger } from './lib/logger.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export interface AppDeps {
-  config: Config;
-  db: Db;
-  redis: Redis;
-  logger: Logger;
+export interface AppDeps extends Deps {
   currentSeq: () => Promise<number>;
   isDraining: () => boolean;
   isRelayLeader: () => boolean;
@@ -46,6 +39,7 @@ export function createApp(deps: AppDeps): App {
 
   const api = createApiRouter<AppEnv>();
   api.use(seqHeader(deps.currentSeq));
+  // Feature routers mount here, each built from `deps`: api.route('/', featureRoutes(deps)).
   app.route('/api/v1', api);
 
   app.notFound(notFoundHandler);

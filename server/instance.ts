@@ -6,6 +6,8 @@ import { createApp } from './app.ts';
 import { socketAuthenticator } from './auth/socket-auth.ts';
 import type { Config } from './config.ts';
 import { createDb } from './db/database.ts';
+import type { Deps } from './deps.ts';
+import { Queues } from './jobs/queues.ts';
 import type { Logger } from './lib/logger.ts';
 import { closeRedis, createRedis } from './lib/redis.ts';
 import { readRelayPosition } from './realtime/event-log.ts';
@@ -30,15 +32,15 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
   const pub = createRedis(config.redisUrl, 'blocking', 'plaza-adapter-pub', logger);
   const sub = createRedis(config.redisUrl, 'blocking', 'plaza-adapter-sub', logger);
 
+  const queues = new Queues(redis, config.redisPrefix);
+  const deps: Deps = { config, db, redis, queues, logger };
+
   let draining = false;
   const currentSeq = async () => (await readRelayPosition(db)).emittedSeq;
   let relay: Relay | null = null;
 
   const app = createApp({
-    config,
-    db,
-    redis,
-    logger,
+    ...deps,
     currentSeq,
     isDraining: () => draining,
     isRelayLeader: () => relay?.isLeader ?? false,
@@ -61,6 +63,8 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     logger,
     authenticate: socketAuthenticator(db, config.publicUrl),
     currentSeq,
+    // Feature socket commands register here, each with the same deps as its routes.
+    registerCommands: (_socket) => {},
   });
 
   relay = new Relay({
@@ -90,6 +94,7 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     await httpClosed;
     clearInterval(reaper);
     await new Promise<void>((resolve) => io.close(() => resolve()));
+    await queues.close();
     await Promise.all([closeRedis(redis), closeRedis(pub), closeRedis(sub)]);
     await db.destroy();
   };

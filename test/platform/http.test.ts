@@ -4,6 +4,7 @@ import { type App, createApp } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { createApiRouter } from '../../server/http/api.ts';
 import type { AppEnv } from '../../server/http/env.ts';
+import { Queues } from '../../server/jobs/queues.ts';
 import { createLogger } from '../../server/lib/logger.ts';
 import { closeRedis, createRedis } from '../../server/lib/redis.ts';
 import { readRelayPosition } from '../../server/realtime/event-log.ts';
@@ -27,6 +28,7 @@ beforeAll(async () => {
     config,
     db: ctx.db,
     redis,
+    queues: new Queues(redis, ctx.redisPrefix),
     logger,
     currentSeq: async () => (await readRelayPosition(ctx.db)).emittedSeq,
     isDraining: () => false,
