@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // The workspace SDK resolves to its TypeScript sources in development and tests (see client-sdk/package.json).
+  resolve: { conditions: ['plaza-source'] },
+  ssr: { resolve: { conditions: ['plaza-source'] } },
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],

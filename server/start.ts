@@ -23,7 +23,7 @@ const children = new Map<string, ChildProcess>();
 let stopping = false;
 
 function run(name: string, entry: string): void {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, entry)], {
+  const child = spawn(process.execPath, ['--conditions=plaza-source', '--import', 'tsx', path.join(root, entry)], {
     cwd: root,
     stdio: 'inherit',
     env: process.env,

@@ -1,4 +1,8 @@
-// @plaza/client: typed access to a Plaza server — REST and live pushes.
+// @plaza/client: typed access to a Plaza server — REST and live pushes, in browsers and Node 20.
+export { type CaptchaChallenge, solveCaptcha } from './captcha.ts';
+export * from './client.ts';
+export { PlazaError } from './errors.ts';
+export type * from './inputs.ts';
 export * from './live.ts';
 export type * from './protocol.ts';
 export { PUSH_TYPES, SEQ_HEADER } from './protocol.ts';

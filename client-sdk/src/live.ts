@@ -121,7 +121,7 @@ export class LiveConnection {
     await this.syncing;
     this.buffering = true;
     try {
-      await this.command('subscribe', { topics });
+      if (topics.length > 0) await this.command('subscribe', { topics });
       if (since !== undefined) await this.command('resume', { since });
     } finally {
       this.flush();

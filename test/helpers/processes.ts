@@ -122,7 +122,7 @@ export function spawnPlaza(
   env: Record<string, string>,
   args: string[] = [],
 ): PlazaProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, entry), ...args], {
+  const child = spawn(process.execPath, ['--conditions=plaza-source', '--import', 'tsx', path.join(root, entry), ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,266 @@
+// createClient(): typed methods for every REST route and live subscriptions, over one server URL.
+import { type CaptchaChallenge, solveCaptcha } from './captcha.ts';
+import { type HttpOptions, HttpTransport, pageQuery, segment } from './http.ts';
+import type {
+  CreateEventInput,
+  LoginInput,
+  MintInput,
+  PageOptions,
+  RegisterInput,
+  TransferInput,
+  UpdateEventInput,
+} from './inputs.ts';
+import { LiveConnection as Live, type LiveConnection, type LiveOptions } from './live.ts';
+import type {
+  AnyPush,
+  Comment,
+  Event,
+  Me,
+  Notification,
+  Page,
+  ParticipationStatus,
+  Post,
+  PushEnvelope,
+  PushType,
+  Role,
+  Transfer,
+  User,
+  UserRef,
+} from './protocol.ts';
+
+export interface ClientOptions extends HttpOptions {
+  /** Options for the live connection (transports, onGap, …). */
+  live?: Omit<LiveOptions, 'url' | 'token'>;
+}
+
+export interface SessionResult {
+  user: Me;
+  token: string;
+  expiresAt: string;
+}
+
+export interface SessionInfo {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string;
+  userAgent: string;
+  current: boolean;
+}
+
+export interface Participation {
+  status: ParticipationStatus | null;
+  goingCount: number;
+  waitlistCount: number;
+}
+
+export interface Participant {
+  user: UserRef;
+  status: ParticipationStatus;
+  joinedAt: string;
+}
+
+export interface AdminStats {
+  users: number;
+  posts: number;
+  events: number;
+  sockets: number;
+  queues: Record<string, { waiting: number; active: number; delayed: number; failed: number }>;
+}
+
+/** A page plus the seq its snapshot was read at. */
+export type Snapshot<T> = Page<T> & { seq: number };
+
+export type PushHandlers = {
+  [T in PushType]?: (data: PushEnvelope<T>['data'], push: PushEnvelope<T>) => void;
+};
+
+export class PlazaClient {
+  readonly http: HttpTransport;
+  private liveConnection: LiveConnection | null = null;
+
+  constructor(private readonly options: ClientOptions) {
+    this.http = new HttpTransport(options);
+  }
+
+  /** Uses this session token from now on (REST at once; the live connection on its next connect). */
+  setToken(token: string | undefined): void {
+    this.http.token = token;
+  }
+
+  private async page<T>(path: string, page?: PageOptions, extra: Record<string, string | boolean> = {}) {
+    const res = await this.http.request<Page<T>>('GET', path, { query: { ...pageQuery(page), ...extra } });
+    return { ...res.data, seq: res.seq ?? 0 } as Snapshot<T>;
+  }
+
+  // ---- accounts ----
+  readonly auth = {
+    captcha: () => this.http.get<CaptchaChallenge>('/auth/captcha'),
+    /** Fetches and solves a challenge: the value for `captcha`. */
+    solveCaptcha: async () => solveCaptcha(await this.auth.captcha()),
+    register: async (input: RegisterInput) =>
+      this.http.send<{ user: Me }>('POST', '/auth/register', {
+        ...input,
+        captcha: input.captcha ?? (await this.auth.solveCaptcha()),
+      }),
+    verifyEmail: (email: string, code: string) => this.signIn('/auth/verify-email', { email, code }),
+    resendVerification: (email: string) =>
+      this.http.send<null>('POST', '/auth/verify-email/resend', { email }),
+    login: async (input: LoginInput) =>
+      this.signIn('/auth/login', { ...input, captcha: input.captcha ?? (await this.auth.solveCaptcha()) }),
+    requestLoginCode: async (email: string, captcha?: string) =>
+      this.http.send<null>('POST', '/auth/login-code', {
+        email,
+        captcha: captcha ?? (await this.auth.solveCaptcha()),
+      }),
+    verifyLoginCode: (email: string, code: string) => this.signIn('/auth/login-code/verify', { email, code }),
+    forgotPassword: async (email: string, captcha?: string) =>
+      this.http.send<null>('POST', '/auth/password/forgot', {
+        email,
+        captcha: captcha ?? (await this.auth.solveCaptcha()),
+      }),
+    resetPassword: (token: string, password: string) =>
+      this.http.send<null>('POST', '/auth/password/reset', { token, password }),
+    logout: async () => {
+      await this.http.send<null>('POST', '/auth/logout');
+      this.setToken(undefined);
+    },
+    sessions: () => this.http.get<{ items: SessionInfo[] }>('/auth/sessions'),
+    revokeSession: (id: string) => this.http.send<null>('DELETE', `/auth/sessions/${segment(id)}`),
+  };
+
+  private async signIn(path: string, body: unknown): Promise<SessionResult> {
+    const result = await this.http.send<SessionResult>('POST', path, body);
+    this.setToken(result.token);
+    return result;
+  }
+
+  me = () => this.http.get<Me>('/me');
+
+  // ---- social and feed ----
+  readonly users = {
+    get: (username: string) => this.http.get<User>(`/users/${segment(username)}`),
+    posts: (username: string, page?: PageOptions) =>
+      this.page<Post>(`/users/${segment(username)}/posts`, page),
+    followers: (username: string, page?: PageOptions) =>
+      this.page<User>(`/users/${segment(username)}/followers`, page),
+    following: (username: string, page?: PageOptions) =>
+      this.page<User>(`/users/${segment(username)}/following`, page),
+    follow: (username: string) =>
+      this.http.send<{ following: boolean; followerCount: number }>(
+        'PUT',
+        `/users/${segment(username)}/follow`,
+      ),
+    unfollow: (username: string) =>
+      this.http.send<{ following: boolean; followerCount: number }>(
+        'DELETE',
+        `/users/${segment(username)}/follow`,
+      ),
+  };
+
+  readonly posts = {
+    /** The global feed, newest first. */
+    list: (page?: PageOptions) => this.page<Post>('/posts', page),
+    /** Own posts and those of followed users. */
+    home: (page?: PageOptions) => this.page<Post>('/feed', page),
+    get: (id: string) => this.http.get<Post>(`/posts/${segment(id)}`),
+    create: (body: string) => this.http.send<Post>('POST', '/posts', { body }),
+    update: (id: string, body: string) => this.http.send<Post>('PATCH', `/posts/${segment(id)}`, { body }),
+    delete: (id: string) => this.http.send<null>('DELETE', `/posts/${segment(id)}`),
+    comments: (id: string, page?: PageOptions) => this.page<Comment>(`/posts/${segment(id)}/comments`, page),
+    comment: (id: string, body: string) =>
+      this.http.send<Comment>('POST', `/posts/${segment(id)}/comments`, { body }),
+    deleteComment: (commentId: string) => this.http.send<null>('DELETE', `/comments/${segment(commentId)}`),
+    like: (id: string) =>
+      this.http.send<{ liked: boolean; likeCount: number }>('PUT', `/posts/${segment(id)}/like`),
+    unlike: (id: string) =>
+      this.http.send<{ liked: boolean; likeCount: number }>('DELETE', `/posts/${segment(id)}/like`),
+  };
+
+  // ---- events ----
+  readonly events = {
+    list: (page?: PageOptions) => this.page<Event>('/events', page),
+    get: (id: string) => this.http.get<Event>(`/events/${segment(id)}`),
+    create: (input: CreateEventInput) => this.http.send<Event>('POST', '/events', input),
+    update: (id: string, input: UpdateEventInput) =>
+      this.http.send<Event>('PATCH', `/events/${segment(id)}`, input),
+    cancel: (id: string) => this.http.send<Event>('POST', `/events/${segment(id)}/cancel`),
+    reject: (id: string, reason: string) =>
+      this.http.send<Event>('POST', `/events/${segment(id)}/reject`, { reason }),
+    join: (id: string) => this.http.send<Participation>('PUT', `/events/${segment(id)}/participation`),
+    leave: (id: string) => this.http.send<Participation>('DELETE', `/events/${segment(id)}/participation`),
+    participants: (id: string, page?: PageOptions) =>
+      this.page<Participant>(`/events/${segment(id)}/participants`, page),
+  };
+
+  // ---- wallet ----
+  readonly wallet = {
+    get: () => this.http.get<{ balanceCents: number; currency: string }>('/wallet'),
+    transfers: (page?: PageOptions) => this.page<Transfer>('/wallet/transfers', page),
+    /** Sends money; retrying with the same idempotency key never sends twice. */
+    send: (input: TransferInput, idempotencyKey: string = crypto.randomUUID()) =>
+      this.http.send<Transfer>('POST', '/transfers', input, { 'Idempotency-Key': idempotencyKey }),
+    transfer: (id: string) => this.http.get<Transfer>(`/transfers/${segment(id)}`),
+  };
+
+  // ---- notifications ----
+  readonly notifications = {
+    list: async (options: PageOptions & { unread?: boolean } = {}) => {
+      const res = await this.http.request<Page<Notification> & { unreadCount: number }>(
+        'GET',
+        '/notifications',
+        {
+          query: { ...pageQuery(options), unread: options.unread ? 'true' : undefined },
+        },
+      );
+      return { ...res.data, seq: res.seq ?? 0 };
+    },
+    read: (id: string) => this.http.send<null>('POST', `/notifications/${segment(id)}/read`),
+    readAll: () => this.http.send<null>('POST', '/notifications/read-all'),
+  };
+
+  // ---- moderation and admin ----
+  readonly admin = {
+    setRole: (username: string, role: Role) =>
+      this.http.send<Me>('PUT', `/admin/users/${segment(username)}/role`, { role }),
+    suspend: (username: string) => this.http.send<null>('POST', `/admin/users/${segment(username)}/suspend`),
+    mint: (input: MintInput) => this.http.send<Transfer>('POST', '/admin/mint', input),
+    stats: () => this.http.get<AdminStats>('/admin/stats'),
+  };
+
+  // ---- live ----
+  /** The live connection, opened on first use with the current token. */
+  get live(): LiveConnection {
+    this.liveConnection ??= new Live({ ...this.options.live, url: this.options.url, token: this.http.token });
+    return this.liveConnection;
+  }
+
+  /**
+   * Follows topics with typed handlers. Pass the `seq` of a snapshot (e.g. `(await client.posts.list()).seq`)
+   * to receive everything that changed after it. Handlers see each push of their types once, in `seq`
+   * order, from all topics this connection follows (a post reaching both `feed` and `home` arrives once).
+   * Returns a function that stops following.
+   */
+  async subscribe(topics: string | string[], handlers: PushHandlers, options: { since?: number } = {}) {
+    const list = Array.isArray(topics) ? topics : [topics];
+    const off = this.live.onPush((push: AnyPush) => {
+      const handler = handlers[push.type] as ((data: unknown, push: AnyPush) => void) | undefined;
+      handler?.(push.data, push);
+    });
+    await this.live.subscribe(
+      list.filter((t) => t !== 'me'),
+      options.since,
+    );
+    return async () => {
+      off();
+      await this.live.unsubscribe(list.filter((t) => t !== 'me'));
+    };
+  }
+
+  /** Closes the live connection. */
+  close(): void {
+    this.liveConnection?.close();
+    this.liveConnection = null;
+  }
+}
+
+export const createClient = (options: ClientOptions): PlazaClient => new PlazaClient(options);

@@ -1,0 +1,52 @@
+// Request bodies and query options of the REST API (API.md), as the SDK sends them.
+import type { Role } from './protocol.ts';
+
+export interface PageOptions {
+  limit?: number;
+  cursor?: string | null;
+}
+
+export interface RegisterInput {
+  email: string;
+  username: string;
+  password: string;
+  displayName?: string;
+  /** Solved ALTCHA payload; the client solves one for you when omitted. */
+  captcha?: string;
+}
+
+export interface LoginInput {
+  /** Email or username. */
+  login: string;
+  password: string;
+  captcha?: string;
+}
+
+export interface CreateEventInput {
+  title: string;
+  summary?: string;
+  description: string;
+  location?: string;
+  startsAt: string;
+  endsAt: string;
+  capacity?: number | null;
+  priceCents?: number;
+}
+
+export type UpdateEventInput = Partial<CreateEventInput>;
+
+export interface TransferInput {
+  to: string;
+  amountCents: number;
+  memo?: string;
+}
+
+export interface MintInput {
+  username: string;
+  amountCents: number;
+  memo?: string;
+}
+
+export interface SetRoleInput {
+  role: Role;
+}
