@@ -2,8 +2,17 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
+import { adminRoutes } from './admin/admin.routes.ts';
+import { QUEUES_BOARD_PATH, queuesBoardRoutes } from './admin/queues-board.routes.ts';
+import { adminStatsRoutes } from './admin/stats.routes.ts';
+import { createAuthContext } from './auth/auth.context.ts';
+import { authRoutes } from './auth/auth.routes.ts';
 import { sessionMiddleware } from './auth/session.middleware.ts';
+import { sessionRoutes } from './auth/sessions.routes.ts';
 import type { Deps } from './deps.ts';
+import { eventRoutes } from './events/events.routes.ts';
+import { docsRoutes } from './docs/docs.routes.ts';
+import { registerOpenApiDocument } from './docs/openapi.document.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { createApiRouter } from './http/api.ts';
 import type { AppEnv } from './http/env.ts';
@@ -12,6 +21,16 @@ import { requestLog } from './http/request-log.ts';
 import { seqHeader } from './http/seq-header.ts';
 import { AppError } from './lib/errors.ts';
 import { newId } from './lib/ids.ts';
+import { notificationRoutes } from './notifications/notifications.routes.ts';
+import { httpMetrics } from './metrics/http.metrics.ts';
+import { metricsRoutes } from './metrics/metrics.routes.ts';
+import { createServerMetrics, type ServerMetrics } from './metrics/server.metrics.ts';
+import { feedRoutes } from './posts/posts.feature.ts';
+import type { Assets } from './pages/assets.ts';
+import type { CallApi } from './pages/page-context.ts';
+import { pageRoutes } from './pages/pages.routes.tsx';
+import { walletRoutes } from './wallet/wallet.routes.ts';
+import { SEQ_HEADER } from '@plaza/client/protocol';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -19,12 +38,20 @@ export interface AppDeps extends Deps {
   currentSeq: () => Promise<number>;
   isDraining: () => boolean;
   isRelayLeader: () => boolean;
+  /** The process's metrics registry (instance.ts); in-process tests get a fresh one. */
+  metrics?: ServerMetrics;
+  /** Sockets connected across all instances, for the admin overview; absent without a socket server. */
+  connectedSockets?: () => Promise<number>;
+  /** Browser assets; without them (in-process API tests) the pages are not mounted. */
+  assets?: Assets;
 }
 
 export type App = Hono<AppEnv>;
 
 export function createApp(deps: AppDeps): App {
   const app = new Hono<AppEnv>();
+  const metrics = deps.metrics ?? createServerMetrics({ queues: deps.queues, isRelayLeader: deps.isRelayLeader });
+  app.use(httpMetrics(metrics));
   app.use(requestId({ generator: () => newId(), limitLength: 128 }));
   app.use(requestLog(deps.logger));
   app.use(
@@ -36,11 +63,40 @@ export function createApp(deps: AppDeps): App {
   app.use(sessionMiddleware({ db: deps.db, publicUrl: deps.config.publicUrl }));
 
   app.route('/', healthRoutes(deps));
+  app.route('/', metricsRoutes(metrics.registry));
+  app.route('/', docsRoutes());
+  app.route(QUEUES_BOARD_PATH, queuesBoardRoutes(deps.queues));
 
   const api = createApiRouter<AppEnv>();
   api.use(seqHeader(deps.currentSeq));
+  registerOpenApiDocument(api, { publicUrl: deps.config.publicUrl, version: '1' });
   // Feature routers mount here, each built from `deps`: api.route('/', featureRoutes(deps)).
+  const auth = createAuthContext(deps);
+  api.route('/', authRoutes(auth));
+  api.route('/', sessionRoutes(auth));
+  api.route('/', adminRoutes(deps));
+  api.route('/', walletRoutes(deps));
+  api.route('/', feedRoutes(deps));
+  api.route('/', eventRoutes(deps));
+  api.route('/', notificationRoutes(deps));
+  api.route('/', adminStatsRoutes(deps));
   app.route('/api/v1', api);
+
+  if (deps.assets) {
+    app.route('/', deps.assets.routes);
+    // Pages render from the same API the SDK uses, called in-process with the viewer's credentials.
+    const callApi: CallApi = async (c, path) => {
+      const headers = new Headers({ 'x-request-id': c.get('requestId') });
+      for (const name of ['cookie', 'authorization', 'user-agent']) {
+        const value = c.req.header(name);
+        if (value) headers.set(name, value);
+      }
+      const res = await app.request(`/api/v1${path}`, { headers });
+      const json = res.headers.get('content-type')?.includes('application/json');
+      return { status: res.status, data: json ? await res.json() : null, seq: Number(res.headers.get(SEQ_HEADER) ?? 0) };
+    };
+    app.route('/', pageRoutes({ callApi, currency: deps.config.currency, assetUrl: deps.assets.url }));
+  }
 
   app.notFound(notFoundHandler);
   app.onError(errorHandler(deps.logger));

@@ -46,6 +46,10 @@ const schema = z.object({
   TRUST_PROXY: bool.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  WORKERS_METRICS_PORT: int(0, 65535).default(9091),
+  POSTS_PER_MINUTE: int(1, 1_000_000).default(30),
+  COMMENTS_PER_MINUTE: int(1, 1_000_000).default(60),
+  LIKES_PER_MINUTE: int(1, 1_000_000).default(300),
 });
 
 type Env = z.infer<typeof schema>;
@@ -69,6 +73,12 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly logLevel: Env['LOG_LEVEL'];
   readonly shutdownTimeoutMs: number;
+  /** The workers process's GET /metrics and /health port (0: any free port, logged). */
+  readonly workersMetricsPort: number;
+  /** Write limits per user (posts, comments, likes and unlikes). */
+  readonly postsPerMinute: number;
+  readonly commentsPerMinute: number;
+  readonly likesPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -116,6 +126,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    workersMetricsPort: e.WORKERS_METRICS_PORT,
+    postsPerMinute: e.POSTS_PER_MINUTE,
+    commentsPerMinute: e.COMMENTS_PER_MINUTE,
+    likesPerMinute: e.LIKES_PER_MINUTE,
   });
 }
 

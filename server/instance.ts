@@ -3,17 +3,25 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
+import { buildAssets } from './pages/assets.ts';
 import { socketAuthenticator } from './auth/socket-auth.ts';
 import type { Config } from './config.ts';
 import { createDb } from './db/database.ts';
-import type { Deps } from './deps.ts';
+import type { Deps, RoomControl } from './deps.ts';
+import { eventTopics } from './events/events.rooms.ts';
+import { registerEventCommands } from './events/events.socket.ts';
 import { Queues } from './jobs/queues.ts';
 import type { Logger } from './lib/logger.ts';
 import { closeRedis, createRedis } from './lib/redis.ts';
-import { readRelayPosition } from './realtime/event-log.ts';
+import { createServerMetrics } from './metrics/server.metrics.ts';
+import { registerNotificationCommands } from './notifications/notifications.socket.ts';
+import { feedTopics, registerFeedCommands } from './posts/posts.feature.ts';
 import { Relay } from './realtime/relay.ts';
+import { SeqTracker } from './realtime/seq-tracker.ts';
 import { createSocketServer, emitTo } from './realtime/socket-server.ts';
+import type { PlazaServer } from './realtime/socket-types.ts';
 import { platformTopics, TopicRegistry } from './realtime/topics.ts';
+import { registerWalletCommands } from './wallet/wallet.socket.ts';
 
 export interface Instance {
   port: number;
@@ -33,17 +41,36 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
   const sub = createRedis(config.redisUrl, 'blocking', 'plaza-adapter-sub', logger);
 
   const queues = new Queues(redis, config.redisPrefix);
-  const deps: Deps = { config, db, redis, queues, logger };
+  // Sockets are moved between rooms adapter-wide (every instance); io exists only once HTTP listens.
+  let roomServer: PlazaServer | null = null;
+  const rooms: RoomControl = {
+    join: (holders, room) => roomServer?.in(holders).socketsJoin(room),
+    leave: (holders, room) => roomServer?.in(holders).socketsLeave(room),
+  };
+  const deps: Deps = { config, db, redis, queues, logger, rooms };
 
   let draining = false;
-  const currentSeq = async () => (await readRelayPosition(db)).emittedSeq;
+  const seqSubscriber = createRedis(config.redisUrl, 'blocking', 'plaza-seq-sub', logger);
+  const seqTracker = new SeqTracker(db, seqSubscriber, redis, config.redisPrefix);
+  await seqTracker.start();
+  const currentSeq = () => seqTracker.current();
   let relay: Relay | null = null;
+  const isRelayLeader = () => relay?.isLeader ?? false;
+  const metrics = createServerMetrics({
+    queues,
+    localSockets: () => roomServer?.of('/').sockets.size ?? 0,
+    isRelayLeader,
+  });
 
   const app = createApp({
     ...deps,
+    assets: await buildAssets(),
     currentSeq,
     isDraining: () => draining,
-    isRelayLeader: () => relay?.isLeader ?? false,
+    isRelayLeader,
+    metrics,
+    // Asks every instance through the adapter; a dead one drops out once its Redis subscription does.
+    connectedSockets: async () => (roomServer ? (await roomServer.fetchSockets()).length : 0),
   });
 
   const httpServer = await new Promise<HttpServer>((resolve) => {
@@ -59,23 +86,35 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     sub,
     redisPrefix: config.redisPrefix,
     publicUrl: config.publicUrl,
-    topics: platformTopics(new TopicRegistry()),
+    topics: eventTopics(feedTopics(platformTopics(new TopicRegistry()), deps), db),
     logger,
     authenticate: socketAuthenticator(db, config.publicUrl),
     currentSeq,
     // Feature socket commands register here, each with the same deps as its routes.
-    registerCommands: (_socket) => {},
+    registerCommands: (socket) => {
+      registerFeedCommands(socket, deps);
+      registerEventCommands(socket, deps);
+      registerNotificationCommands(socket, deps);
+      registerWalletCommands(socket, deps);
+    },
   });
+
+  roomServer = io;
 
   relay = new Relay({
     databaseUrl: config.databaseUrl,
     logger: logger.child({ component: 'relay' }),
     emit: (rooms, push) => {
       emitTo(io.to(rooms), push);
+      metrics.pushEmitted(push.type);
       // A revoked session hears why, then loses its sockets on every instance (same Redis channel, in order).
       if (push.type === 'session:revoked') io.in(rooms).disconnectSockets(true);
     },
     canEmit: () => pub.status === 'ready',
+    onEmitted: (seq, rows, lagMs) => {
+      seqTracker.announce(seq);
+      metrics.relayBatch(rows, lagMs);
+    },
   });
   relay.start();
 
@@ -95,7 +134,8 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     clearInterval(reaper);
     await new Promise<void>((resolve) => io.close(() => resolve()));
     await queues.close();
-    await Promise.all([closeRedis(redis), closeRedis(pub), closeRedis(sub)]);
+    seqTracker.stop();
+    await Promise.all([closeRedis(redis), closeRedis(pub), closeRedis(sub), closeRedis(seqSubscriber)]);
     await db.destroy();
   };
 

@@ -1,5 +1,5 @@
 // `npm run workers [-- names…]`: BullMQ workers in their own process, apart from the web stack.
-import { type Job, Worker } from 'bullmq';
+import { type Job, Worker, type WorkerOptions } from 'bullmq';
 import { loadConfigOrExit } from '../server/config.ts';
 import { createDb } from '../server/db/database.ts';
 import {
@@ -12,10 +12,15 @@ import {
 } from '../server/jobs/queues.ts';
 import { createLogger } from '../server/lib/logger.ts';
 import { closeRedis, createRedis } from '../server/lib/redis.ts';
+import { serveMetrics } from '../server/metrics/metrics.server.ts';
+import { createWorkerMetrics } from '../server/metrics/worker.metrics.ts';
 import { onShutdownSignal } from '../server/lib/shutdown.ts';
+import { SettlementHooks } from '../server/wallet/wallet.settlement.ts';
 import { deliverEmail } from './email.ts';
 import { createMailer } from './mailer.ts';
 import { maintenanceSchedules, runMaintenance } from './maintenance.ts';
+import { createReminderHandler, reminderSchedules } from './reminders.ts';
+import { createTransferHandler, transferSchedules } from './transfers.ts';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, 'workers');
@@ -41,29 +46,55 @@ const queues = new Queues(
   config.redisPrefix,
 );
 const mailer = createMailer(config.smtpUrl, config.mailFrom, logger);
+const metrics = createWorkerMetrics();
+/** Features that sell with transfers register what happens when theirs settle (events: paid tickets). */
+const settlementHooks = new SettlementHooks();
 
 /** Every queue has exactly one handler: the mapped type makes a missing one a compile error. */
 const handlers: { [Q in QueueName]: (payload: JobPayloads[Q], job: Job) => Promise<void> } = {
   email: (payload) => deliverEmail(mailer, payload),
   maintenance: (payload) =>
     runMaintenance({ db, logger, eventLogRetentionHours: config.eventLogRetentionHours }, payload),
+  transfers: createTransferHandler({ db, queues, logger, currency: config.currency, hooks: settlementHooks }),
+  reminders: createReminderHandler({ db, queues, logger, config }),
 };
 
-const concurrency: Record<QueueName, number> = { email: 10, maintenance: 1 };
+// Transfers: many jobs at once feed the settlement's group commit (one transaction for many).
+const concurrency: Record<QueueName, number> = { email: 10, maintenance: 1, transfers: 100, reminders: 10 };
+
+/** A killed worker's settlements come back (as stalled) within seconds, not the default half-minute. */
+const workerOptions: Partial<Record<QueueName, Partial<WorkerOptions>>> = {
+  transfers: { lockDuration: 5_000, stalledInterval: 3_000 },
+  reminders: { lockDuration: 5_000, stalledInterval: 3_000 },
+};
 
 const workers = selected.map((name) => {
   const worker = new Worker(
     name,
     async (job: Job) => {
       const started = performance.now();
-      await (handlers[name] as (payload: unknown, job: Job) => Promise<void>)(job.data, job);
+      const seconds = () => (performance.now() - started) / 1000;
+      try {
+        await (handlers[name] as (payload: unknown, job: Job) => Promise<void>)(job.data, job);
+      } catch (error) {
+        metrics.observeJob(name, 'failed', seconds());
+        throw error;
+      }
+      metrics.observeJob(name, 'completed', seconds());
       logger.debug({ queue: name, jobId: job.id, ms: Math.round(performance.now() - started) }, 'job done');
     },
-    { connection, prefix: bullPrefix(config.redisPrefix), concurrency: concurrency[name], autorun: true },
+    {
+      connection,
+      prefix: bullPrefix(config.redisPrefix),
+      concurrency: concurrency[name],
+      autorun: true,
+      ...workerOptions[name],
+    },
   );
-  worker.on('failed', (job, error) =>
-    logger.warn({ queue: name, jobId: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'),
-  );
+  worker.on('failed', (job, error) => {
+    metrics.jobFailed(name, !job || job.attemptsMade >= (job.opts.attempts ?? 1));
+    logger.warn({ queue: name, jobId: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed');
+  });
   worker.on('error', (error) => logger.warn({ queue: name, err: error }, 'worker error'));
   return worker;
 });
@@ -79,11 +110,41 @@ if (selected.includes('maintenance')) {
   }
 }
 
+if (selected.includes('transfers')) {
+  const queue = queues.get('transfers');
+  for (const schedule of transferSchedules) {
+    await queue.upsertJobScheduler(
+      schedule.id,
+      { every: schedule.everyMs },
+      { name: schedule.id, data: schedule.job },
+    );
+  }
+}
+
+if (selected.includes('reminders')) {
+  const queue = queues.get('reminders');
+  for (const schedule of reminderSchedules) {
+    await queue.upsertJobScheduler(
+      schedule.id,
+      { every: schedule.everyMs },
+      { name: schedule.id, data: schedule.job },
+    );
+  }
+}
+
+// Prometheus scrapes the workers here (WORKERS_METRICS_PORT); /health doubles as their liveness probe.
+const metricsEndpoint = await serveMetrics(metrics.registry, {
+  host: config.host,
+  port: config.workersMetricsPort,
+  logger,
+});
+
 logger.info({ queues: selected }, 'workers started');
 
 onShutdownSignal(logger, config.shutdownTimeoutMs, async () => {
   // close() waits for the jobs in progress; nothing is abandoned mid-way.
   await Promise.all(workers.map((w) => w.close()));
+  await metricsEndpoint?.close();
   await queues.close();
   mailer.close();
   await closeRedis(connection);

@@ -14,6 +14,9 @@ const rank: Record<Role, number> = { member: 0, moderator: 1, admin: 2 };
 export const hasRole = (actor: Actor | null, role: Role): boolean =>
   actor !== null && rank[actor.role] >= rank[role];
 
+/** True when role `a` is strictly above role `b` (a moderator may act on members, not on peers). */
+export const outranks = (a: Role, b: Role): boolean => rank[a] > rank[b];
+
 /** Socket.IO room of every socket of a user (the private `me` topic). */
 export const userRoom = (userId: string): string => `user:${userId}`;
 /** Socket.IO room of every socket opened with one session (for revocation). */

@@ -1,5 +1,5 @@
 // Table types for Kysely. One interface per table; features add theirs as their migrations land.
-import type { NotificationType } from '@plaza/client/protocol';
+import type { EventStatus, NotificationType, ParticipationStatus, TransferKind, TransferStatus } from '@plaza/client/protocol';
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -57,12 +57,137 @@ export interface NotificationsTable {
   read_at: Timestamp | null;
 }
 
+export interface PostsTable {
+  id: string;
+  author_id: string;
+  body: string;
+  created_at: DefaultTimestamp;
+  edited_at: Timestamp | null;
+  like_count: Generated<number>;
+  comment_count: Generated<number>;
+}
+
+export interface CommentsTable {
+  id: string;
+  post_id: string;
+  author_id: string;
+  body: string;
+  created_at: DefaultTimestamp;
+}
+
+export interface LikesTable {
+  post_id: string;
+  user_id: string;
+  created_at: DefaultTimestamp;
+}
+
+export interface FollowsTable {
+  follower_id: string;
+  followee_id: string;
+  created_at: DefaultTimestamp;
+}
+
+export type CodePurpose = 'verify_email' | 'login' | 'password_reset';
+
+export interface OneTimeCodesTable {
+  id: string;
+  user_id: string;
+  purpose: CodePurpose;
+  code_hash: Uint8Array;
+  expires_at: Timestamp;
+  created_at: DefaultTimestamp;
+}
+
+export interface WalletAccountsTable {
+  id: string;
+  /** Null for the system issuer. */
+  user_id: string | null;
+  kind: 'user' | 'issuer';
+  /** Maintained by the ledger trigger from the entries; never written by code. */
+  balance_cents: Generated<number>;
+  created_at: DefaultTimestamp;
+}
+
+export interface TransfersTable {
+  id: string;
+  kind: TransferKind;
+  from_user_id: string | null;
+  to_user_id: string;
+  from_account_id: string;
+  to_account_id: string;
+  amount_cents: number;
+  memo: string;
+  status: Generated<TransferStatus>;
+  failure_reason: string | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  reference: string | null;
+  settled_seq: number | null;
+  created_at: DefaultTimestamp;
+  completed_at: Timestamp | null;
+}
+
+export interface LedgerEntriesTable {
+  id: Generated<number>;
+  transfer_id: string;
+  account_id: string;
+  amount_cents: number;
+  created_at: DefaultTimestamp;
+}
+
+export interface EventsTable {
+  id: string;
+  organizer_id: string;
+  title: string;
+  summary: Generated<string>;
+  description: string;
+  location: Generated<string>;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  capacity: number | null;
+  price_cents: Generated<number>;
+  status: Generated<EventStatus>;
+  reject_reason: string | null;
+  going_count: Generated<number>;
+  waitlist_count: Generated<number>;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+export interface EventParticipantsTable {
+  event_id: string;
+  user_id: string;
+  status: ParticipationStatus;
+  /** Join order (identity, assigned under the event's row lock). */
+  position: ColumnType<number, never, never>;
+  joined_at: DefaultTimestamp;
+}
+
+export interface EventRemindersTable {
+  event_id: string;
+  user_id: string;
+  starts_at: Timestamp;
+  notified_at: DefaultTimestamp;
+  email_queued_at: Timestamp | null;
+}
+
 export interface Database {
   event_log: EventLogTable;
   relay_state: RelayStateTable;
   users: UsersTable;
   sessions: SessionsTable;
   notifications: NotificationsTable;
+  events: EventsTable;
+  event_participants: EventParticipantsTable;
+  event_reminders: EventRemindersTable;
+  one_time_codes: OneTimeCodesTable;
+  posts: PostsTable;
+  comments: CommentsTable;
+  likes: LikesTable;
+  follows: FollowsTable;
+  wallet_accounts: WalletAccountsTable;
+  transfers: TransfersTable;
+  ledger_entries: LedgerEntriesTable;
 }
 
 export type EventLogRow = Selectable<EventLogTable>;
@@ -70,3 +195,8 @@ export type NewEventLogRow = Insertable<EventLogTable>;
 export type UserRow = Selectable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type NotificationRow = Selectable<NotificationsTable>;
+export type EventRow = Selectable<EventsTable>;
+export type PostRow = Selectable<PostsTable>;
+export type CommentRow = Selectable<CommentsTable>;
+export type WalletAccountRow = Selectable<WalletAccountsTable>;
+export type TransferRow = Selectable<TransfersTable>;

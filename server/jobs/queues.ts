@@ -11,15 +11,28 @@ export interface EmailJob {
 
 export type MaintenanceJob = { task: 'prune-event-log' };
 
+/** Settle one transfer (job id = transfer id), or re-enqueue stale pending ones (the sweeper). */
+export type TransferJob = { task: 'settle'; transferId: string } | { task: 'sweep' };
+
+/**
+ * Send one participant's event reminder (job id from eventId, userId and startsAt: a moved event gets a new
+ * job, a stale one finds the start changed and does nothing), or reschedule missing ones (the reconciler).
+ */
+export type ReminderJob =
+  | { task: 'send'; eventId: string; userId: string; startsAt: string }
+  | { task: 'reconcile' };
+
 /** Queue name → job payload. Adding a queue here makes the worker's handler map incomplete until it's handled. */
 export interface JobPayloads {
   email: EmailJob;
   maintenance: MaintenanceJob;
+  transfers: TransferJob;
+  reminders: ReminderJob;
 }
 
 export type QueueName = keyof JobPayloads;
 
-export const QUEUE_NAMES: readonly QueueName[] = ['email', 'maintenance'];
+export const QUEUE_NAMES: readonly QueueName[] = ['email', 'maintenance', 'transfers', 'reminders'];
 
 export const isQueueName = (name: string): name is QueueName =>
   (QUEUE_NAMES as readonly string[]).includes(name);

@@ -1,10 +1,18 @@
-// Creating notifications: one row and one `notification:created` push to the user's `me`, in the caller's transaction.
-import type { Notification, NotificationType } from '@plaza/client/protocol';
+// Creating notifications (one row and one `notification:created` push to the user's `me`, in the caller's
+// transaction) and reading them: pages newest first with the unread count, marking read.
+import type { Notification, NotificationType, Page } from '@plaza/client/protocol';
+import type { Actor } from '../auth/actor.ts';
 import { userRoom } from '../auth/actor.ts';
-import type { Trx } from '../db/database.ts';
+import type { Executor, Trx } from '../db/database.ts';
 import type { NotificationRow } from '../db/schema.ts';
+import type { Deps } from '../deps.ts';
+import { notFound, unauthenticated } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
+import { toPage } from '../lib/pagination.ts';
+import { decodeTimeCursor, timeKeyOf } from '../lib/time-cursor.ts';
 import { appendEvent } from '../realtime/event-log.ts';
+import { listNotificationPage, markAllRead, markRead } from './notifications.repository.ts';
+import type { NotificationListQuery, ReadNotificationInput } from './notifications.schema.ts';
 
 export interface NewNotification {
   userId: string;
@@ -54,7 +62,7 @@ export async function notify(trx: Trx, input: NewNotification): Promise<Notifica
   return notification;
 }
 
-export async function countUnread(trx: Trx, userId: string): Promise<number> {
+export async function countUnread(trx: Executor, userId: string): Promise<number> {
   const { n } = await trx
     .selectFrom('notifications')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -62,4 +70,34 @@ export async function countUnread(trx: Trx, userId: string): Promise<number> {
     .where('read_at', 'is', null)
     .executeTakeFirstOrThrow();
   return n;
+}
+
+/** The user's notifications, newest first, with how many are unread in all. */
+export async function listNotifications(
+  deps: Pick<Deps, 'db'>,
+  actor: Actor | null,
+  query: NotificationListQuery,
+): Promise<Page<Notification> & { unreadCount: number }> {
+  if (!actor) throw unauthenticated();
+  const after = decodeTimeCursor(query.cursor);
+  const rows = await listNotificationPage(deps.db, actor.userId, query.unread, after, query.limit);
+  const page = toPage(rows, query.limit, notificationRowToNotification, (r) => timeKeyOf(r.created_at, r.id));
+  return { ...page, unreadCount: await countUnread(deps.db, actor.userId) };
+}
+
+/** Idempotent; someone else's notification is not found, like a missing one. */
+export async function readNotification(
+  deps: Pick<Deps, 'db'>,
+  actor: Actor | null,
+  input: ReadNotificationInput,
+): Promise<null> {
+  if (!actor) throw unauthenticated();
+  if (!(await markRead(deps.db, actor.userId, input.id))) throw notFound('Notification');
+  return null;
+}
+
+export async function readAllNotifications(deps: Pick<Deps, 'db'>, actor: Actor | null): Promise<null> {
+  if (!actor) throw unauthenticated();
+  await markAllRead(deps.db, actor.userId);
+  return null;
 }

@@ -62,7 +62,22 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketDeps): Pl
   io.on('connection', (socket) => {
     const logger = deps.logger.child({ socketId: socket.id });
     const actor = socket.data.actor;
-    if (actor) void socket.join([userRoom(actor.userId), `session:${actor.sessionId}`]);
+    if (actor) {
+      void socket.join([userRoom(actor.userId), `session:${actor.sessionId}`]);
+      // A revocation relayed between the handshake's check and this join found no socket to drop:
+      // look again now that the room is joined (any later revocation reaches it through the room).
+      deps.db
+        .selectFrom('sessions')
+        .select('id')
+        .where('id', '=', actor.sessionId)
+        .executeTakeFirst()
+        .then(
+          (row) => {
+            if (!row) socket.disconnect(true);
+          },
+          (error: unknown) => logger.warn({ err: error }, 'session re-check failed'),
+        );
+    }
     registerLiveCommands(socket, deps, logger);
     deps.registerCommands?.(socket);
   });
@@ -98,8 +113,11 @@ function registerLiveCommands(socket: PlazaSocket, deps: SocketDeps, logger: Log
         stillWanted.add(userRoom(socket.data.actor.userId));
         stillWanted.add(`session:${socket.data.actor.sessionId}`);
       }
+      const remaining = [...socket.data.topics.keys()];
       for (const room of socket.rooms) {
-        if (room !== socket.id && !stillWanted.has(room)) await socket.leave(room);
+        if (room === socket.id || stillWanted.has(room)) continue;
+        if (remaining.some((topic) => deps.topics.adopts(topic, room))) continue;
+        await socket.leave(room);
       }
       return { seq: await deps.currentSeq() };
     },

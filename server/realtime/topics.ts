@@ -7,6 +7,8 @@ export interface TopicDefinition {
   match: (topic: string) => string | null;
   /** Rooms joined for this topic; throws AppError (`forbidden`, `not_found`) when refused. */
   rooms: (param: string, actor: Actor | null) => Promise<string[]> | string[];
+  /** Rooms joined later on this topic's behalf (e.g. by a follow), kept while the topic is subscribed. */
+  adopts?: (room: string) => boolean;
 }
 
 export class TopicRegistry {
@@ -33,6 +35,12 @@ export class TopicRegistry {
       }
     }
     throw new AppError('validation_failed', `Unknown topic ${topic}`, { topic });
+  }
+
+  /** True when `room` belongs to a subscription of `topic` though not among the rooms it resolved to. */
+  adopts(topic: string, room: string): boolean {
+    const definition = this.definitions.find((d) => d.match(topic) !== null);
+    return definition?.adopts?.(room) ?? false;
   }
 }
 

@@ -52,6 +52,7 @@ export async function createTestContext(extraEnv: Record<string, string> = {}): 
       LOG_LEVEL: 'info',
       CAPTCHA_MAX_NUMBER: '1000',
       SHUTDOWN_TIMEOUT_MS: '10000',
+      WORKERS_METRICS_PORT: '0',
       ...extraEnv,
     },
     db,

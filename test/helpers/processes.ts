@@ -122,17 +122,21 @@ export function spawnPlaza(
   env: Record<string, string>,
   args: string[] = [],
 ): PlazaProcess {
-  const child = spawn(process.execPath, ['--conditions=plaza-source', '--import', 'tsx', path.join(root, entry), ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=plaza-source', '--import', 'tsx', path.join(root, entry), ...args],
+    {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return new PlazaProcess(name, child);
 }
 
 export async function startServer(env: Record<string, string>, name = 'server'): Promise<PlazaProcess> {
   const server = spawnPlaza(name, 'server/main.ts', env);
-  const line = await server.waitForLog((l) => l.msg === 'listening');
+  const line = await server.waitForLog((l) => l.msg === 'listening', 60_000);
   server.port = Number(line.port);
   return server;
 }
@@ -142,7 +146,7 @@ export async function startWorkers(
   queues: string[] = [],
 ): Promise<PlazaProcess> {
   const workers = spawnPlaza('workers', 'workers/main.ts', env, queues);
-  await workers.waitForLog((l) => l.msg === 'workers started');
+  await workers.waitForLog((l) => l.msg === 'workers started', 60_000);
   return workers;
 }
 

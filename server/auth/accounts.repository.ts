@@ -1,0 +1,118 @@
+// SQL of user accounts. Email and username are unique case-insensitively: lookups use lower(), as the indexes do.
+import type { Role } from '@plaza/client/protocol';
+import type { Executor } from '../db/database.ts';
+import type { UserRow } from '../db/schema.ts';
+
+export async function findUserById(db: Executor, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findUserByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+    .executeTakeFirst();
+}
+
+export async function findUserByUsername(db: Executor, username: string): Promise<UserRow | undefined> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where((eb) => eb(eb.fn('lower', ['username']), '=', username.toLowerCase()))
+    .executeTakeFirst();
+}
+
+/** `login` is an email when it holds an @ (usernames cannot), else a username. */
+export const findUserByLogin = (db: Executor, login: string) =>
+  login.includes('@') ? findUserByEmail(db, login) : findUserByUsername(db, login);
+
+export interface NewUser {
+  id: string;
+  email: string;
+  username: string;
+  displayName: string;
+  passwordHash: string;
+}
+
+export async function insertUser(db: Executor, user: NewUser): Promise<UserRow> {
+  return db
+    .insertInto('users')
+    .values({
+      id: user.id,
+      email: user.email,
+      username: user.username,
+      display_name: user.displayName,
+      password_hash: user.passwordHash,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function markEmailVerified(db: Executor, userId: string): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ email_verified_at: new Date() })
+    .where('id', '=', userId)
+    .where('email_verified_at', 'is', null)
+    .execute();
+}
+
+export async function setPasswordHash(db: Executor, userId: string, passwordHash: string): Promise<void> {
+  await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+}
+
+export async function setRole(db: Executor, userId: string, role: Role): Promise<void> {
+  await db.updateTable('users').set({ role }).where('id', '=', userId).execute();
+}
+
+export async function markSuspended(db: Executor, userId: string): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ suspended_at: new Date() })
+    .where('id', '=', userId)
+    .where('suspended_at', 'is', null)
+    .execute();
+}
+
+export interface FollowCounts {
+  followerCount: number;
+  followingCount: number;
+  followedByMe: boolean;
+}
+
+/** Follower and following counts of a user, and whether `viewerId` follows them (social feature's `follows`). */
+export async function followCounts(
+  db: Executor,
+  userId: string,
+  viewerId: string | null,
+): Promise<FollowCounts> {
+  const row = await db
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom('follows')
+        .select(eb.fn.countAll<number>().as('n'))
+        .where('followee_id', '=', userId)
+        .as('followerCount'),
+      eb
+        .selectFrom('follows')
+        .select(eb.fn.countAll<number>().as('n'))
+        .where('follower_id', '=', userId)
+        .as('followingCount'),
+      eb
+        .exists(
+          eb
+            .selectFrom('follows')
+            .select('follower_id')
+            .where('followee_id', '=', userId)
+            .where('follower_id', '=', viewerId ?? '00000000-0000-0000-0000-000000000000'),
+        )
+        .as('followedByMe'),
+    ])
+    .executeTakeFirstOrThrow();
+  return {
+    followerCount: Number(row.followerCount ?? 0),
+    followingCount: Number(row.followingCount ?? 0),
+    followedByMe: viewerId !== null && Boolean(row.followedByMe),
+  };
+}

@@ -1,0 +1,190 @@
+// The account rules: registration with an emailed code, email verification, password and passwordless login.
+import { randomInt } from 'node:crypto';
+import type { Me } from '@plaza/client/protocol';
+import type { Trx } from '../db/database.ts';
+import type { CodePurpose, UserRow } from '../db/schema.ts';
+import { AppError, forbidden } from '../lib/errors.ts';
+import { newId } from '../lib/ids.ts';
+import {
+  findUserByEmail,
+  findUserByLogin,
+  findUserByUsername,
+  insertUser,
+  markEmailVerified,
+} from './accounts.repository.ts';
+import type { AuthContext, ClientInfo } from './auth.context.ts';
+import { loginCodeEmail, verificationEmail } from './auth.emails.ts';
+import { accountKey } from './auth.limits.ts';
+import type { LoginInput, RegisterInput, VerifyCodeInput } from './auth.schema.ts';
+import { consumeCaptcha } from './captcha.ts';
+import { consumeCode, hashCode, replaceCode } from './codes.repository.ts';
+import { userRowToMe } from './me.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+import { type SignedIn, signIn } from './sessions.service.ts';
+
+export const CODE_TTL_MS = 15 * 60 * 1_000;
+
+const invalidCredentials = () => new AppError('invalid_credentials', 'Wrong login or password');
+const invalidCode = () => new AppError('invalid_code', 'The code is wrong or has expired');
+const suspended = () => forbidden('This account is suspended');
+const conflict = (field: 'email' | 'username') =>
+  new AppError('conflict', `This ${field} is already taken`, { field });
+
+/** A uniformly random 6-digit code. */
+const newCode = (): string => randomInt(0, 1_000_000).toString().padStart(6, '0');
+
+/** Stores a fresh code for (user, purpose) in the transaction and returns it in clear, for the email. */
+async function issueCode(trx: Trx, userId: string, purpose: CodePurpose): Promise<string> {
+  const code = newCode();
+  await replaceCode(trx, {
+    userId,
+    purpose,
+    codeHash: hashCode(userId, purpose, code),
+    expiresAt: new Date(Date.now() + CODE_TTL_MS),
+  });
+  return code;
+}
+
+function uniqueViolation(error: unknown): 'email' | 'username' | null {
+  const e = error as { code?: string; constraint?: string };
+  if (e?.code !== '23505') return null;
+  if (e.constraint === 'users_email_lower') return 'email';
+  if (e.constraint === 'users_username_lower') return 'username';
+  return null;
+}
+
+export async function register(
+  ctx: AuthContext,
+  input: RegisterInput,
+  client: ClientInfo,
+): Promise<{ user: Me }> {
+  await ctx.limits.registerPerIp.consume(client.ip);
+  await consumeCaptcha(ctx.captcha, input.captcha);
+  if (await findUserByUsername(ctx.db, input.username)) throw conflict('username');
+  if (await findUserByEmail(ctx.db, input.email)) throw conflict('email');
+
+  const passwordHash = await hashPassword(input.password);
+  let created: { user: UserRow; code: string };
+  try {
+    created = await ctx.db.transaction().execute(async (trx) => {
+      const user = await insertUser(trx, {
+        id: newId(),
+        email: input.email,
+        username: input.username,
+        displayName: input.displayName ?? input.username,
+        passwordHash,
+      });
+      return { user, code: await issueCode(trx, user.id, 'verify_email') };
+    });
+  } catch (error) {
+    // Two registrations racing for one name: the index decides, the loser gets the same 409.
+    const field = uniqueViolation(error);
+    if (field) throw conflict(field);
+    throw error;
+  }
+  // After commit: an email never announces an account that does not exist.
+  await ctx.queues.add('email', verificationEmail(created.user.email, created.code));
+  return { user: await userRowToMe(ctx.db, created.user, created.user.id) };
+}
+
+/**
+ * Checks a 6-digit code for an address under the wrong-code cooldown; an unknown address is just a wrong code.
+ * `onValid` runs in the same transaction as the code's consumption (throwing there keeps the code).
+ */
+async function redeemCode<T>(
+  ctx: AuthContext,
+  input: VerifyCodeInput,
+  purpose: CodePurpose,
+  client: ClientInfo,
+  onValid: (trx: Trx, user: UserRow) => Promise<T>,
+): Promise<T> {
+  await ctx.limits.codeVerifyPerIp.consume(client.ip);
+  await ctx.cooldown.check(input.email);
+  const user = await findUserByEmail(ctx.db, input.email);
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    if (!user) return { ok: false as const };
+    const ok = await consumeCode(trx, {
+      userId: user.id,
+      purpose,
+      codeHash: hashCode(user.id, purpose, input.code),
+    });
+    return ok ? { ok: true as const, value: await onValid(trx, user) } : { ok: false as const };
+  });
+  if (!result.ok) {
+    await ctx.cooldown.recordFailure(input.email);
+    throw invalidCode();
+  }
+  await ctx.cooldown.clear(input.email);
+  return result.value;
+}
+
+export async function verifyEmail(
+  ctx: AuthContext,
+  input: VerifyCodeInput,
+  client: ClientInfo,
+): Promise<SignedIn> {
+  const user = await redeemCode(ctx, input, 'verify_email', client, async (trx, user) => {
+    if (user.suspended_at) throw suspended();
+    await markEmailVerified(trx, user.id);
+    return user;
+  });
+  return signIn(ctx.db, { ...user, email_verified_at: user.email_verified_at ?? new Date() }, client);
+}
+
+/** 202 whatever the address: only an unverified, active account gets a new code. */
+export async function resendVerification(ctx: AuthContext, email: string, client: ClientInfo): Promise<void> {
+  await ctx.limits.resendPerIp.consume(client.ip);
+  await ctx.limits.resendPerEmail.consume(accountKey(email));
+  const user = await findUserByEmail(ctx.db, email);
+  if (!user || user.email_verified_at || user.suspended_at) return;
+  const code = await ctx.db.transaction().execute((trx) => issueCode(trx, user.id, 'verify_email'));
+  await ctx.queues.add('email', verificationEmail(user.email, code));
+}
+
+export async function login(ctx: AuthContext, input: LoginInput, client: ClientInfo): Promise<SignedIn> {
+  const account = accountKey(input.login);
+  await ctx.limits.loginPerIp.consume(client.ip);
+  // CAPTCHA before the per-account count: locking someone else's account out costs a solved challenge each.
+  await consumeCaptcha(ctx.captcha, input.captcha);
+  await ctx.limits.loginPerAccount.consume(account);
+  const user = await findUserByLogin(ctx.db, input.login);
+  // Unknown user and wrong password: the same work (a dummy hash) and the same answer.
+  if (!(await verifyPassword(user?.password_hash ?? null, input.password)) || !user)
+    throw invalidCredentials();
+  // Only someone who knows the password learns these.
+  if (user.suspended_at) throw suspended();
+  if (!user.email_verified_at) {
+    throw new AppError('email_not_verified', 'Verify your email first; a new code can be sent');
+  }
+  await ctx.limits.loginPerAccount.reset(account);
+  return signIn(ctx.db, user, client);
+}
+
+/** 202 whatever the address (no enumeration): a known, active account gets a one-time sign-in code. */
+export async function requestLoginCode(
+  ctx: AuthContext,
+  input: { email: string; captcha?: string | undefined },
+  client: ClientInfo,
+): Promise<void> {
+  await ctx.limits.loginCodePerIp.consume(client.ip);
+  await consumeCaptcha(ctx.captcha, input.captcha);
+  await ctx.limits.loginCodePerEmail.consume(accountKey(input.email));
+  const user = await findUserByEmail(ctx.db, input.email);
+  if (!user || user.suspended_at) return;
+  const code = await ctx.db.transaction().execute((trx) => issueCode(trx, user.id, 'login'));
+  await ctx.queues.add('email', loginCodeEmail(user.email, code));
+}
+
+/** A sign-in code proves the address too, so it also verifies an unverified email. */
+export async function verifyLoginCode(
+  ctx: AuthContext,
+  input: VerifyCodeInput,
+  client: ClientInfo,
+): Promise<SignedIn> {
+  const user = await redeemCode(ctx, input, 'login', client, async (trx, user) => {
+    if (user.suspended_at) throw suspended();
+    await markEmailVerified(trx, user.id);
+    return user;
+  });
+  return signIn(ctx.db, { ...user, email_verified_at: user.email_verified_at ?? new Date() }, client);
+}

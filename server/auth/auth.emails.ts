@@ -1,0 +1,20 @@
+// The account emails, sent through the email queue. Plain text: codes and links must survive any client.
+import type { EmailJob } from '../jobs/queues.ts';
+
+export const verificationEmail = (to: string, code: string): EmailJob => ({
+  to,
+  subject: `Your Plaza verification code: ${code}`,
+  text: `Welcome to Plaza!\n\nYour verification code is ${code}\n\nIt expires in 15 minutes. If you did not sign up, ignore this email.\n`,
+});
+
+export const loginCodeEmail = (to: string, code: string): EmailJob => ({
+  to,
+  subject: `Your Plaza sign-in code: ${code}`,
+  text: `Your sign-in code is ${code}\n\nIt expires in 15 minutes and works once. If you did not ask for it, ignore this email.\n`,
+});
+
+export const passwordResetEmail = (to: string, link: string): EmailJob => ({
+  to,
+  subject: 'Reset your Plaza password',
+  text: `Someone asked to reset the password of your Plaza account.\n\nTo choose a new one, open:\n${link}\n\nThe link expires in one hour and works once. If it was not you, ignore this email.\n`,
+});

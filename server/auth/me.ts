@@ -1,0 +1,26 @@
+// The `Me` object: the signed-in user's own view of their account (User + email, verification, role).
+import type { Me } from '@plaza/client/protocol';
+import type { Executor } from '../db/database.ts';
+import type { UserRow } from '../db/schema.ts';
+import { notFound } from '../lib/errors.ts';
+import { findUserById, followCounts } from './accounts.repository.ts';
+
+export async function userRowToMe(db: Executor, row: UserRow, viewerId: string | null): Promise<Me> {
+  const counts = await followCounts(db, row.id, viewerId);
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    createdAt: row.created_at.toISOString(),
+    ...counts,
+    email: row.email,
+    emailVerified: row.email_verified_at !== null,
+    role: row.role,
+  };
+}
+
+export async function loadMe(db: Executor, userId: string, viewerId: string | null = userId): Promise<Me> {
+  const row = await findUserById(db, userId);
+  if (!row) throw notFound('User');
+  return userRowToMe(db, row, viewerId);
+}

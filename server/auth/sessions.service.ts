@@ -1,0 +1,70 @@
+// Signing in (a new session for a user), listing one's sessions, and revoking them.
+import type { Me } from '@plaza/client/protocol';
+import type { Db } from '../db/database.ts';
+import type { UserRow } from '../db/schema.ts';
+import { notFound } from '../lib/errors.ts';
+import type { Actor } from './actor.ts';
+import type { ClientInfo } from './auth.context.ts';
+import { userRowToMe } from './me.ts';
+import { createSession, revokeSessions } from './sessions.ts';
+
+export interface SignedIn {
+  user: Me;
+  token: string;
+  expiresAt: string;
+}
+
+export interface SessionInfo {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string;
+  userAgent: string;
+  current: boolean;
+}
+
+export async function signIn(db: Db, user: UserRow, client: ClientInfo): Promise<SignedIn> {
+  const session = await createSession(db, user.id, client.userAgent);
+  return {
+    user: await userRowToMe(db, user, user.id),
+    token: session.token,
+    expiresAt: session.expiresAt.toISOString(),
+  };
+}
+
+export async function listSessions(db: Db, actor: Actor): Promise<SessionInfo[]> {
+  const rows = await db
+    .selectFrom('sessions')
+    .select(['id', 'created_at', 'last_seen_at', 'user_agent'])
+    .where('user_id', '=', actor.userId)
+    .where('expires_at', '>', new Date())
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    createdAt: row.created_at.toISOString(),
+    lastSeenAt: row.last_seen_at.toISOString(),
+    userAgent: row.user_agent,
+    current: row.id === actor.sessionId,
+  }));
+}
+
+/** Revokes one of the actor's own sessions; another user's (or an unknown) id is 404, never a hint. */
+export async function revokeOwnSession(db: Db, actor: Actor, sessionId: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const own = await trx
+      .selectFrom('sessions')
+      .select('id')
+      .where('id', '=', sessionId)
+      .where('user_id', '=', actor.userId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!own) throw notFound('Session');
+    await revokeSessions(trx, { sessionId });
+  });
+}
+
+export async function logout(db: Db, actor: Actor | null): Promise<void> {
+  if (!actor) return;
+  await db.transaction().execute((trx) => revokeSessions(trx, { sessionId: actor.sessionId }));
+}

@@ -1,0 +1,55 @@
+// `npm run cli -- <command>`: operator commands against the configured database. Exit 0 done, 1 failed, 2 usage.
+
+const ROLES = ['member', 'moderator', 'admin'] as const;
+type CliRole = (typeof ROLES)[number];
+const isRole = (value: string): value is CliRole => (ROLES as readonly string[]).includes(value);
+
+const USAGE = `Usage: npm run cli -- <command>
+
+Commands:
+  grant-role <username> <role>   set a user's role (${ROLES.join(' | ')})
+`;
+
+function usage(problem?: string): never {
+  if (problem) process.stderr.write(`${problem}\n\n`);
+  (problem ? process.stderr : process.stdout).write(USAGE);
+  process.exit(problem ? 2 : 0);
+}
+
+async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  if (!command) usage('No command given');
+  if (command === 'help' || command === '--help' || command === '-h') usage();
+  if (command !== 'grant-role') usage(`Unknown command: ${command}`);
+  const [username, role, ...extra] = rest;
+  if (!username || !role || extra.length > 0) usage('grant-role takes exactly <username> <role>');
+  if (!isRole(role)) usage(`Unknown role "${role}": use one of ${ROLES.join(', ')}`);
+
+  // Loaded only once the arguments are right: a usage error answers at once.
+  const [{ loadConfigOrExit }, { createDb }, { grantRole }] = await Promise.all([
+    import('./config.ts'),
+    import('./db/database.ts'),
+    import('./admin/admin.service.ts'),
+  ]);
+  const config = loadConfigOrExit();
+  const db = createDb({ url: config.databaseUrl, poolSize: 1, applicationName: 'plaza-cli' });
+  try {
+    const user = await grantRole(db, username, role);
+    if (!user) {
+      process.stderr.write(`No user named "${username}"\n`);
+      return 1;
+    }
+    process.stdout.write(`${user.username} is now ${user.role}\n`);
+    return 0;
+  } finally {
+    await db.destroy();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`grant-role failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

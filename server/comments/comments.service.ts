@@ -1,0 +1,103 @@
+// The rules of comments: who may write and delete them, the post's counter, pushes and notifications.
+import type { Comment, Page } from '@plaza/client/protocol';
+import { type Actor, hasRole } from '../auth/actor.ts';
+import type { Deps } from '../deps.ts';
+import { forbidden, notFound } from '../lib/errors.ts';
+import { newId } from '../lib/ids.ts';
+import { type PageQuery, toPage } from '../lib/pagination.ts';
+import { decodeTimeCursor, timeKeyOf } from '../lib/time-cursor.ts';
+import { notify } from '../notifications/notifications.service.ts';
+import { appendPostStats } from '../posts/posts.events.ts';
+import { feedWriteLimits } from '../posts/posts.limits.ts';
+import { bumpCounts, findPostView, holdPost } from '../posts/posts.repository.ts';
+import { postRoom } from '../posts/posts.rooms.ts';
+import { requireActor } from '../posts/posts.service.ts';
+import { appendEvent } from '../realtime/event-log.ts';
+import {
+  type CommentView,
+  deleteComment as deleteCommentRow,
+  findCommentView,
+  insertComment,
+  listCommentViews,
+  lockCommentWithPost,
+} from './comments.repository.ts';
+import type { CreateCommentInput } from './comments.schema.ts';
+
+export const commentViewToComment = (row: CommentView): Comment => ({
+  id: row.id,
+  postId: row.post_id,
+  author: { id: row.author_id, username: row.username, displayName: row.display_name },
+  body: row.body,
+  createdAt: row.created_at.toISOString(),
+});
+
+const excerpt = (body: string) => (body.length > 80 ? `${body.slice(0, 79)}…` : body);
+
+export async function listComments(
+  deps: Pick<Deps, 'db'>,
+  postId: string,
+  query: PageQuery,
+): Promise<Page<Comment>> {
+  const after = decodeTimeCursor(query.cursor);
+  if (!(await findPostView(deps.db, postId, null))) throw notFound('Post');
+  const rows = await listCommentViews(deps.db, postId, after, query.limit);
+  return toPage(rows, query.limit, commentViewToComment, (r) => timeKeyOf(r.created_at, r.id));
+}
+
+export async function createComment(
+  deps: Deps,
+  actor: Actor | null,
+  input: CreateCommentInput,
+): Promise<Comment> {
+  const me = requireActor(actor);
+  await feedWriteLimits(deps).comments.consume(me.userId);
+  return deps.db.transaction().execute(async (trx) => {
+    const post = await holdPost(trx, input.postId);
+    if (!post) throw notFound('Post');
+    const id = newId();
+    await insertComment(trx, { id, postId: post.id, authorId: me.userId, body: input.body });
+    const counts = await bumpCounts(trx, post.id, { comments: 1 });
+    const row = await findCommentView(trx, id);
+    if (!row) throw notFound('Comment');
+    const comment = commentViewToComment(row);
+    await appendEvent(trx, {
+      type: 'comment:created',
+      topic: postRoom(post.id),
+      rooms: [postRoom(post.id)],
+      data: { comment },
+    });
+    await appendPostStats(trx, post.author_id, post.id, counts);
+    if (post.author_id !== me.userId) {
+      await notify(trx, {
+        userId: post.author_id,
+        type: 'comment',
+        title: `${me.username} commented on your post`,
+        body: excerpt(comment.body),
+        url: `/posts/${post.id}`,
+      });
+    }
+    return comment;
+  });
+}
+
+/** Its author, the post's author or a moderator may delete a comment. */
+export async function deleteComment(deps: Deps, actor: Actor | null, input: { id: string }): Promise<null> {
+  const me = requireActor(actor);
+  await deps.db.transaction().execute(async (trx) => {
+    const found = await lockCommentWithPost(trx, input.id);
+    if (!found) throw notFound('Comment');
+    const allowed =
+      found.author_id === me.userId || found.post_author_id === me.userId || hasRole(me, 'moderator');
+    if (!allowed) throw forbidden('Only the comment or post author, or a moderator, can delete a comment');
+    await deleteCommentRow(trx, found.id);
+    const counts = await bumpCounts(trx, found.post_id, { comments: -1 });
+    await appendEvent(trx, {
+      type: 'comment:deleted',
+      topic: postRoom(found.post_id),
+      rooms: [postRoom(found.post_id)],
+      data: { commentId: found.id, postId: found.post_id },
+    });
+    await appendPostStats(trx, found.post_author_id, found.post_id, counts);
+  });
+  return null;
+}

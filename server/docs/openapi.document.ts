@@ -1,0 +1,128 @@
+// The OpenAPI 3.1 document at /api/v1/openapi.json, generated from the routers' own zod schemas
+// (every feature router mounted on the API router with createRoute is in it, with no list to keep).
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Env } from 'hono';
+import { SESSION_COOKIE } from '../auth/sessions.ts';
+import { ErrorSchema, jsonResponse } from '../http/openapi.ts';
+
+export const API_PREFIX = '/api/v1';
+export const OPENAPI_PATH = '/openapi.json';
+
+type Document = ReturnType<OpenAPIHono['getOpenAPI31Document']>;
+
+export interface DocumentOptions {
+  publicUrl: URL;
+  version: string;
+}
+
+/** Registers GET /openapi.json on the API router; the document is built on first request, when every route is in. */
+export function registerOpenApiDocument<E extends Env>(api: OpenAPIHono<E>, options: DocumentOptions): void {
+  api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The session token from login or verify-email: `Authorization: Bearer <token>`',
+  });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'cookie', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: SESSION_COOKIE,
+    description: 'The session cookie; unsafe requests must come from the same origin (CSRF check)',
+  });
+  // Built once: every router is mounted before the first request, and generation walks all schemas.
+  let cached: string | null = null;
+  // Documented like any route, served as a prebuilt string (the generic typed handler can't express "any JSON").
+  api.openAPIRegistry.registerPath(
+    createRoute({
+      method: 'get',
+      path: OPENAPI_PATH,
+      tags: ['Operations'],
+      summary: 'This OpenAPI 3.1 document',
+      security: [],
+      responses: {
+        200: { description: 'The OpenAPI document', content: { 'application/json': { schema: { type: 'object' } } } },
+      },
+    }),
+  );
+  api.get(OPENAPI_PATH, (c) => {
+    cached ??= JSON.stringify(buildDocument(api, options));
+    return c.body(cached, 200, { 'content-type': 'application/json; charset=UTF-8' });
+  });
+}
+
+export function buildDocument<E extends Env>(api: OpenAPIHono<E>, options: DocumentOptions): Document {
+  const apiDoc = api.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: {
+      title: 'Plaza API',
+      version: options.version,
+      description:
+        'REST surface of Plaza. Live pushes and socket commands are described in API.md (Socket.IO at /socket.io). ' +
+        'Every error is `{ error: { code, message, details? } }`.',
+    },
+    servers: [{ url: options.publicUrl.origin, description: 'This deployment (PUBLIC_URL)' }],
+    // Most reads are public: a request may carry the bearer token, the cookie, or nothing.
+    security: [{ bearer: [] }, { cookie: [] }, {}],
+  });
+  const opsDoc = operationsRouter().getOpenAPI31Document({ openapi: '3.1.0', info: apiDoc.info });
+  const paths: NonNullable<Document['paths']> = { ...opsDoc.paths };
+  for (const [path, item] of Object.entries(apiDoc.paths ?? {})) {
+    paths[path === '/' ? API_PREFIX : `${API_PREFIX}${path}`] = item;
+  }
+  return {
+    ...apiDoc,
+    paths,
+    components: {
+      ...apiDoc.components,
+      schemas: { ...opsDoc.components?.schemas, ...apiDoc.components?.schemas },
+    },
+  };
+}
+
+/** The operational endpoints outside /api/v1, documented only (their handlers live in health/, metrics/, docs/). */
+function operationsRouter(): OpenAPIHono {
+  const ops = new OpenAPIHono();
+  const tags = ['Operations'];
+  const unavailable = { description: 'Draining, or PostgreSQL/Redis not answering', content: { 'application/json': { schema: ErrorSchema } } };
+  for (const route of [
+    createRoute({
+      method: 'get',
+      path: '/health',
+      tags,
+      summary: 'Liveness: 200 while the process runs',
+      security: [],
+      responses: {
+        200: jsonResponse(z.object({ status: z.literal('ok'), relayLeader: z.boolean() }), 'Alive'),
+      },
+    }),
+    createRoute({
+      method: 'get',
+      path: '/ready',
+      tags,
+      summary: 'Readiness: 200 when PostgreSQL and Redis answer, else 503 naming the one that does not',
+      security: [],
+      responses: {
+        200: jsonResponse(z.object({ status: z.literal('ready') }), 'Ready for traffic'),
+        503: unavailable,
+      },
+    }),
+    createRoute({
+      method: 'get',
+      path: '/metrics',
+      tags,
+      summary: 'Prometheus metrics of this instance (text exposition format)',
+      security: [],
+      responses: { 200: { description: 'Metrics', content: { 'text/plain': { schema: z.string() } } } },
+    }),
+    createRoute({
+      method: 'get',
+      path: '/docs',
+      tags,
+      summary: 'Swagger UI for this document',
+      security: [],
+      responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: z.string() } } } },
+    }),
+  ]) {
+    ops.openAPIRegistry.registerPath(route);
+  }
+  return ops;
+}

@@ -1,0 +1,202 @@
+// SQL of events and their participants. Functions take `db` or `trx` first; writes expect a transaction.
+import type { EventStatus, ParticipationStatus } from '@plaza/client/protocol';
+import { sql } from 'kysely';
+import type { Executor } from '../db/database.ts';
+import type { EventRow } from '../db/schema.ts';
+
+/** An event with its organizer and the viewer's participation, ready to become an `Event`. */
+export interface EventView extends EventRow {
+  organizer_username: string;
+  organizer_display_name: string;
+  my_status: ParticipationStatus | null;
+}
+
+function eventViews(db: Executor, viewerId: string | null) {
+  return db
+    .selectFrom('events as e')
+    .innerJoin('users as o', 'o.id', 'e.organizer_id')
+    .selectAll('e')
+    .select([
+      'o.username as organizer_username',
+      'o.display_name as organizer_display_name',
+      viewerId
+        ? sql<ParticipationStatus | null>`(select p.status from event_participants p
+            where p.event_id = e.id and p.user_id = ${viewerId})`.as('my_status')
+        : sql<null>`null`.as('my_status'),
+    ]);
+}
+
+export async function findEventView(
+  db: Executor,
+  id: string,
+  viewerId: string | null,
+): Promise<EventView | undefined> {
+  return eventViews(db, viewerId).where('e.id', '=', id).executeTakeFirst();
+}
+
+/** Upcoming (not yet ended) published events, soonest first, after the (startsAt, id) key. */
+export async function listUpcomingEvents(
+  db: Executor,
+  viewerId: string | null,
+  after: { at: Date; id: string } | null,
+  limit: number,
+): Promise<EventView[]> {
+  let query = eventViews(db, viewerId)
+    .where('e.status', '=', 'published')
+    .where('e.ends_at', '>', new Date());
+  if (after) {
+    query = query.where((eb) => eb(eb.refTuple('e.starts_at', 'e.id'), '>', eb.tuple(after.at, after.id)));
+  }
+  return query
+    .orderBy('e.starts_at', 'asc')
+    .orderBy('e.id', 'asc')
+    .limit(limit + 1)
+    .execute();
+}
+
+export type NewEventRow = Omit<EventRow, 'going_count' | 'waitlist_count' | 'created_at' | 'updated_at'>;
+
+export async function insertEvent(db: Executor, row: NewEventRow): Promise<void> {
+  await db.insertInto('events').values(row).execute();
+}
+
+/** The event row, locked until the transaction ends: every participation change goes through this lock. */
+export async function lockEvent(db: Executor, id: string): Promise<EventRow | undefined> {
+  return db.selectFrom('events').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export interface EventChanges {
+  title?: string;
+  summary?: string;
+  description?: string;
+  location?: string;
+  starts_at?: Date;
+  ends_at?: Date;
+  capacity?: number | null;
+  price_cents?: number;
+  status?: EventStatus;
+  reject_reason?: string;
+  going_count?: number;
+  waitlist_count?: number;
+}
+
+export async function updateEvent(db: Executor, id: string, changes: EventChanges): Promise<void> {
+  await db
+    .updateTable('events')
+    .set({ ...changes, updated_at: new Date() })
+    .where('id', '=', id)
+    .execute();
+}
+
+export interface ParticipantRow {
+  user_id: string;
+  status: ParticipationStatus;
+  position: number;
+  joined_at: Date;
+}
+
+export async function findParticipant(
+  db: Executor,
+  eventId: string,
+  userId: string,
+): Promise<ParticipantRow | undefined> {
+  return db
+    .selectFrom('event_participants')
+    .select(['user_id', 'status', 'position', 'joined_at'])
+    .where('event_id', '=', eventId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+export async function insertParticipant(
+  db: Executor,
+  eventId: string,
+  userId: string,
+  status: ParticipationStatus,
+): Promise<void> {
+  await db.insertInto('event_participants').values({ event_id: eventId, user_id: userId, status }).execute();
+}
+
+export async function deleteParticipant(db: Executor, eventId: string, userId: string): Promise<void> {
+  await db
+    .deleteFrom('event_participants')
+    .where('event_id', '=', eventId)
+    .where('user_id', '=', userId)
+    .execute();
+}
+
+/** The first `count` waitlisted participants in join order, made `going`; returns their ids in that order. */
+export async function promoteWaitlisted(db: Executor, eventId: string, count: number): Promise<string[]> {
+  if (count <= 0) return [];
+  const first = await db
+    .selectFrom('event_participants')
+    .select('user_id')
+    .where('event_id', '=', eventId)
+    .where('status', '=', 'waitlisted')
+    .orderBy('position', 'asc')
+    .limit(count)
+    .execute();
+  const ids = first.map((r) => r.user_id);
+  if (ids.length === 0) return [];
+  await db
+    .updateTable('event_participants')
+    .set({ status: 'going' })
+    .where('event_id', '=', eventId)
+    .where('user_id', 'in', ids)
+    .execute();
+  return ids;
+}
+
+/** Ids of participants with one of `statuses`, in join order. */
+export async function participantIds(
+  db: Executor,
+  eventId: string,
+  statuses: ParticipationStatus[],
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('event_participants')
+    .select('user_id')
+    .where('event_id', '=', eventId)
+    .where('status', 'in', statuses)
+    .orderBy('position', 'asc')
+    .execute();
+  return rows.map((r) => r.user_id);
+}
+
+export interface ParticipantPageRow extends ParticipantRow {
+  username: string;
+  display_name: string;
+}
+
+/** One page of participants in join order (going and waitlisted alike), after a position. */
+export async function listParticipantPage(
+  db: Executor,
+  eventId: string,
+  afterPosition: number | null,
+  limit: number,
+): Promise<ParticipantPageRow[]> {
+  let query = db
+    .selectFrom('event_participants as p')
+    .innerJoin('users as u', 'u.id', 'p.user_id')
+    .select(['p.user_id', 'p.status', 'p.position', 'p.joined_at', 'u.username', 'u.display_name'])
+    .where('p.event_id', '=', eventId);
+  if (afterPosition !== null) query = query.where('p.position', '>', afterPosition);
+  return query
+    .orderBy('p.position', 'asc')
+    .limit(limit + 1)
+    .execute();
+}
+
+export interface UserRefRow {
+  id: string;
+  username: string;
+  display_name: string;
+}
+
+export async function findUserRef(db: Executor, userId: string): Promise<UserRefRow | undefined> {
+  return db
+    .selectFrom('users')
+    .select(['id', 'username', 'display_name'])
+    .where('id', '=', userId)
+    .executeTakeFirst();
+}

@@ -1,0 +1,249 @@
+// The rules of events: who creates, edits, cancels and rejects them, what is valid, and what each change tells whom.
+import type { Event, Page } from '@plaza/client/protocol';
+import type { Actor } from '../auth/actor.ts';
+import { hasRole } from '../auth/actor.ts';
+import type { Trx } from '../db/database.ts';
+import type { Deps } from '../deps.ts';
+import { AppError, forbidden, notFound, unauthenticated } from '../lib/errors.ts';
+import { newId } from '../lib/ids.ts';
+import { type PageQuery, toPage } from '../lib/pagination.ts';
+import { decodeTimeCursor, timeKeyOf } from '../lib/time-cursor.ts';
+import { notify } from '../notifications/notifications.service.ts';
+import { appendEvent } from '../realtime/event-log.ts';
+import { promoteToCapacity } from './events.participation.ts';
+import { scheduleReminders, unscheduleReminders } from './events.reminders.ts';
+import {
+  type EventChanges,
+  type EventView,
+  findEventView,
+  insertEvent,
+  listUpcomingEvents,
+  lockEvent,
+  participantIds,
+  updateEvent,
+} from './events.repository.ts';
+import { canSeeEvent, EVENTS_ROOM, eventRoom } from './events.rooms.ts';
+import type { CreateEventInput, RejectEventInput, UpdateEventInput } from './events.schema.ts';
+
+export const eventViewToEvent = (row: EventView): Event => ({
+  id: row.id,
+  organizer: {
+    id: row.organizer_id,
+    username: row.organizer_username,
+    displayName: row.organizer_display_name,
+  },
+  title: row.title,
+  summary: row.summary,
+  description: row.description,
+  location: row.location,
+  startsAt: row.starts_at.toISOString(),
+  endsAt: row.ends_at.toISOString(),
+  capacity: row.capacity,
+  priceCents: row.price_cents,
+  status: row.status,
+  goingCount: row.going_count,
+  waitlistCount: row.waitlist_count,
+  myStatus: row.my_status,
+});
+
+const invalid = (path: string, message: string) =>
+  new AppError('validation_failed', message, { issues: [{ path, message }] });
+
+/**
+ * Where a paid event's ticket purchase plugs in once the wallet exists: it will create the `event_ticket`
+ * transfer and put the joiner in `pending_payment`. Until then paid events are refused at creation.
+ */
+export function requireFreeEvent(priceCents: number): void {
+  if (priceCents > 0) {
+    throw invalid(
+      'priceCents',
+      'Paid events need the wallet, which is not available yet: set priceCents to 0',
+    );
+  }
+}
+
+/** Cross-field rules shared by create and edit (the schema checks each field alone). */
+function checkSchedule(startsAt: Date, endsAt: Date, startChanged: boolean): void {
+  if (startChanged && startsAt.getTime() <= Date.now()) throw invalid('startsAt', 'must be in the future');
+  if (endsAt.getTime() <= startsAt.getTime()) throw invalid('endsAt', 'must be after startsAt');
+}
+
+/** The event as the pushes carry it: `myStatus` is per viewer, so null for everyone. */
+async function pushedEvent(trx: Trx, id: string): Promise<Event> {
+  const row = await findEventView(trx, id, null);
+  if (!row) throw notFound('Event');
+  return eventViewToEvent(row);
+}
+
+export async function getEvent(deps: Pick<Deps, 'db'>, actor: Actor | null, id: string): Promise<Event> {
+  const row = await findEventView(deps.db, id, actor?.userId ?? null);
+  if (!row || !canSeeEvent(row, actor)) throw notFound('Event');
+  return eventViewToEvent(row);
+}
+
+export async function listEvents(
+  deps: Pick<Deps, 'db'>,
+  actor: Actor | null,
+  query: PageQuery,
+): Promise<Page<Event>> {
+  const after = decodeTimeCursor(query.cursor);
+  const rows = await listUpcomingEvents(deps.db, actor?.userId ?? null, after, query.limit);
+  return toPage(rows, query.limit, eventViewToEvent, (r) => timeKeyOf(r.starts_at, r.id));
+}
+
+export async function createEvent(deps: Deps, actor: Actor | null, input: CreateEventInput): Promise<Event> {
+  if (!actor) throw unauthenticated();
+  const startsAt = new Date(input.startsAt);
+  const endsAt = new Date(input.endsAt);
+  checkSchedule(startsAt, endsAt, true);
+  requireFreeEvent(input.priceCents ?? 0);
+  const id = newId();
+  const event = await deps.db.transaction().execute(async (trx) => {
+    await insertEvent(trx, {
+      id,
+      organizer_id: actor.userId,
+      title: input.title,
+      summary: input.summary ?? '',
+      description: input.description,
+      location: input.location ?? '',
+      starts_at: startsAt,
+      ends_at: endsAt,
+      capacity: input.capacity ?? null,
+      price_cents: input.priceCents ?? 0,
+      status: 'published',
+      reject_reason: null,
+    });
+    const created = await pushedEvent(trx, id);
+    await appendEvent(trx, { type: 'event:created', topic: EVENTS_ROOM, data: { event: created } });
+    return created;
+  });
+  return { ...event, myStatus: null };
+}
+
+/** Locks an event the actor may see, or 404. */
+async function lockVisible(trx: Trx, actor: Actor, id: string) {
+  const row = await lockEvent(trx, id);
+  if (!row || !canSeeEvent(row, actor)) throw notFound('Event');
+  return row;
+}
+
+export async function updateEventDetails(
+  deps: Deps,
+  actor: Actor | null,
+  id: string,
+  input: UpdateEventInput,
+): Promise<Event> {
+  if (!actor) throw unauthenticated();
+  const outcome = await deps.db.transaction().execute(async (trx) => {
+    const before = await lockVisible(trx, actor, id);
+    if (before.organizer_id !== actor.userId) throw forbidden('Only the organizer can edit this event');
+    if (before.status !== 'published') throw new AppError('conflict', `The event is ${before.status}`);
+    const startsAt = input.startsAt ? new Date(input.startsAt) : before.starts_at;
+    const endsAt = input.endsAt ? new Date(input.endsAt) : before.ends_at;
+    const moved = startsAt.getTime() !== before.starts_at.getTime();
+    checkSchedule(startsAt, endsAt, moved);
+    if (input.priceCents !== undefined) requireFreeEvent(input.priceCents);
+    const capacity = input.capacity === undefined ? before.capacity : input.capacity;
+    if (capacity !== null && capacity < before.going_count) {
+      throw new AppError('conflict', `${before.going_count} people are going: capacity cannot go below that`);
+    }
+    const changes: EventChanges = {
+      title: input.title,
+      summary: input.summary,
+      description: input.description,
+      location: input.location,
+      starts_at: moved ? startsAt : undefined,
+      ends_at: input.endsAt ? endsAt : undefined,
+      capacity: input.capacity,
+      price_cents: input.priceCents,
+    };
+    await updateEvent(trx, id, changes);
+    // More seats (or none limited any more): the waitlist moves up in join order.
+    const promoted = await promoteToCapacity(trx, { ...before, capacity });
+    const event = await pushedEvent(trx, id);
+    await appendEvent(trx, {
+      type: 'event:updated',
+      topic: EVENTS_ROOM,
+      rooms: [EVENTS_ROOM, eventRoom(id)],
+      data: { event },
+    });
+    const going = moved ? await participantIds(trx, id, ['going']) : [];
+    return { event, promoted, going, before };
+  });
+  // After commit: new jobs first (their ids carry the new start), then the old ones go.
+  const now = { id, starts_at: new Date(outcome.event.startsAt) };
+  await scheduleReminders(deps, now, [...outcome.going, ...outcome.promoted]);
+  await unscheduleReminders(deps, outcome.before, outcome.going);
+  return getEvent(deps, actor, id);
+}
+
+/** Ends an event for good: participants are told, reminders dropped. Used by cancel and reject. */
+async function closeEvent(
+  deps: Deps,
+  actor: Actor,
+  id: string,
+  authorize: (row: { organizer_id: string; status: string }) => void,
+  status: 'cancelled' | 'rejected',
+  reason: string | null,
+): Promise<Event> {
+  const outcome = await deps.db.transaction().execute(async (trx) => {
+    const before = await lockVisible(trx, actor, id);
+    authorize(before);
+    if (before.status === status) return null;
+    if (before.status !== 'published')
+      throw new AppError('conflict', `The event is already ${before.status}`);
+    await updateEvent(trx, id, status === 'rejected' ? { status, reject_reason: reason ?? '' } : { status });
+    const event = await pushedEvent(trx, id);
+    const everyone = await participantIds(trx, id, ['going', 'waitlisted', 'pending_payment']);
+    for (const userId of everyone) {
+      await notify(trx, {
+        userId,
+        type: 'event_cancelled',
+        title: `${event.title} was cancelled`,
+        body:
+          status === 'rejected' ? 'The event was removed by the moderators.' : 'The organizer cancelled it.',
+        url: `/events/${id}`,
+        dedupeKey: `event_cancelled:${id}`,
+      });
+    }
+    // A rejected event leaves the listing: listing clients drop it on seeing its status.
+    await appendEvent(trx, {
+      type: status === 'cancelled' ? 'event:cancelled' : 'event:updated',
+      topic: EVENTS_ROOM,
+      rooms: [EVENTS_ROOM, eventRoom(id)],
+      data: { event },
+    });
+    return { before, going: await participantIds(trx, id, ['going']) };
+  });
+  if (outcome) await unscheduleReminders(deps, outcome.before, outcome.going);
+  return getEvent(deps, actor, id);
+}
+
+/** Organizer or moderator; idempotent (cancelling a cancelled event answers it as it is). */
+export async function cancelEvent(deps: Deps, actor: Actor | null, id: string): Promise<Event> {
+  if (!actor) throw unauthenticated();
+  return closeEvent(
+    deps,
+    actor,
+    id,
+    (row) => {
+      if (row.organizer_id !== actor.userId && !hasRole(actor, 'moderator')) {
+        throw forbidden('Only the organizer or a moderator can cancel this event');
+      }
+    },
+    'cancelled',
+    null,
+  );
+}
+
+/** Moderators only; the event leaves the listings but its page still answers its organizer and moderators. */
+export async function rejectEvent(
+  deps: Deps,
+  actor: Actor | null,
+  id: string,
+  input: RejectEventInput,
+): Promise<Event> {
+  if (!actor) throw unauthenticated();
+  if (!hasRole(actor, 'moderator')) throw forbidden('Only moderators can reject events');
+  return closeEvent(deps, actor, id, () => {}, 'rejected', input.reason);
+}

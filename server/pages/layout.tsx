@@ -1,0 +1,97 @@
+// The page shell: navigation, account area, and the data the browser bundle reads to go live.
+import { raw } from 'hono/html';
+import type { Child } from 'hono/jsx';
+
+export interface Viewer {
+  username: string;
+  displayName: string;
+  unreadCount: number;
+}
+
+export interface LayoutProps {
+  title: string;
+  /** Which page script runs (data-page). */
+  page: string;
+  path: string;
+  viewer: Viewer | null;
+  /** Newest relayed seq read before this page's data: the bundle resumes from it. */
+  seq: number;
+  assetUrl: (name: 'app.js' | 'plaza.css') => string;
+  /** Extra data for the page script, as data-* attributes on <main>. */
+  data?: Record<string, string>;
+  children?: Child;
+}
+
+const links = [
+  { href: '/', label: 'Feed' },
+  { href: '/events', label: 'Events' },
+  { href: '/wallet', label: 'Wallet', auth: true },
+];
+
+export function Layout(props: LayoutProps) {
+  const dataAttributes = Object.fromEntries(
+    Object.entries(props.data ?? {}).map(([k, v]) => [`data-${k}`, v]),
+  );
+  return (
+    <>
+      {raw('<!DOCTYPE html>')}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>{`${props.title} · Plaza`}</title>
+          <link rel="icon" href="data:," />
+          <link rel="stylesheet" href={props.assetUrl('plaza.css')} />
+          <script type="module" src={props.assetUrl('app.js')} defer />
+        </head>
+        <body
+          data-plaza-seq={String(props.seq)}
+          data-page={props.page}
+          data-user={props.viewer?.username ?? ''}
+        >
+          <header class="topbar">
+            <a class="brand" href="/">
+              Plaza
+            </a>
+            <nav class="nav">
+              {links
+                .filter((l) => !l.auth || props.viewer)
+                .map((l) => (
+                  <a href={l.href} aria-current={props.path === l.href ? 'page' : undefined}>
+                    {l.label}
+                  </a>
+                ))}
+            </nav>
+            <div class="account">
+              {props.viewer ? (
+                <>
+                  <a href="/notifications" title="Notifications">
+                    🔔{' '}
+                    <span class="badge" id="unread-badge" data-count={String(props.viewer.unreadCount)}>
+                      {props.viewer.unreadCount}
+                    </span>
+                  </a>
+                  <a href={`/u/${props.viewer.username}`}>@{props.viewer.username}</a>
+                  <button class="link" type="button" id="logout">
+                    Log out
+                  </button>
+                </>
+              ) : (
+                <>
+                  <a href="/login">Log in</a>
+                  <a class="button" href="/register">
+                    Sign up
+                  </a>
+                </>
+              )}
+              <span class="status" id="live-status" data-state="offline" title="Live updates" />
+            </div>
+          </header>
+          <main id="main" {...dataAttributes}>
+            {props.children}
+          </main>
+        </body>
+      </html>
+    </>
+  );
+}

@@ -1,0 +1,38 @@
+// What every page handler gets: API reads on behalf of the viewer (the same routes the SDK uses), and render().
+import type { Context } from 'hono';
+import type { AppEnv } from '../http/env.ts';
+import type { Viewer } from './layout.tsx';
+
+export interface ApiResult<T> {
+  status: number;
+  data: T;
+  /** X-Plaza-Seq of the answer: read before its data. */
+  seq: number;
+}
+
+/** Calls /api/v1 in-process with the viewer's credentials. */
+export type CallApi = <T>(c: Context<AppEnv>, path: string) => Promise<ApiResult<T>>;
+
+export interface PageDeps {
+  callApi: CallApi;
+  currency: string;
+  assetUrl: (name: 'app.js' | 'plaza.css' | 'altcha-worker.js') => string;
+}
+
+/** Viewer details for the top bar, or null for anonymous pages. */
+export async function loadViewer(deps: PageDeps, c: Context<AppEnv>): Promise<Viewer | null> {
+  if (!c.var.actor) return null;
+  const [me, notifications] = await Promise.all([
+    deps.callApi<{ username: string; displayName: string }>(c, '/me'),
+    deps.callApi<{ unreadCount?: number }>(c, '/notifications?limit=1'),
+  ]);
+  if (me.status !== 200) return null;
+  return {
+    username: me.data.username,
+    displayName: me.data.displayName,
+    unreadCount: notifications.status === 200 ? (notifications.data.unreadCount ?? 0) : 0,
+  };
+}
+
+/** The oldest seq among several reads: resuming from it misses nothing any of them showed. */
+export const snapshotSeq = (...results: Array<ApiResult<unknown>>) => Math.min(...results.map((r) => r.seq));

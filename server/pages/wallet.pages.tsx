@@ -1,0 +1,100 @@
+// Wallet and notifications pages (signed-in only).
+import type { Notification, Page, Transfer } from '@plaza/client/protocol';
+import type { Context } from 'hono';
+import type { AppEnv } from '../http/env.ts';
+import { NotificationItem } from './components/notification-item.tsx';
+import { formatMoney } from './components/time.ts';
+import { TransferRow } from './components/transfer-row.tsx';
+import { Layout } from './layout.tsx';
+import { loadViewer, type PageDeps, snapshotSeq } from './page-context.ts';
+
+export async function walletPage(deps: PageDeps, c: Context<AppEnv>) {
+  if (!c.var.actor) return c.redirect('/login?next=/wallet');
+  const [viewer, wallet, transfers] = await Promise.all([
+    loadViewer(deps, c),
+    deps.callApi<{ balanceCents: number; currency: string }>(c, '/wallet'),
+    deps.callApi<Page<Transfer>>(c, '/wallet/transfers?limit=50'),
+  ]);
+  const currency = wallet.status === 200 ? wallet.data.currency : deps.currency;
+  const items = transfers.status === 200 ? transfers.data.items : [];
+  return c.html(
+    <Layout
+      title="Wallet"
+      page="wallet"
+      path="/wallet"
+      viewer={viewer}
+      seq={snapshotSeq(wallet, transfers)}
+      assetUrl={deps.assetUrl}
+      data={{ currency }}
+    >
+      <h1>Wallet</h1>
+      <section class="card">
+        <div class="meta">Balance</div>
+        <div
+          class="balance"
+          id="balance"
+          data-cents={String(wallet.status === 200 ? wallet.data.balanceCents : 0)}
+        >
+          {formatMoney(wallet.status === 200 ? wallet.data.balanceCents : 0, currency)}
+        </div>
+      </section>
+      <form id="transfer-form" class="card stack">
+        <h2>Send money</h2>
+        <label>
+          To (username)
+          <input name="to" required pattern="[A-Za-z0-9_]{3,30}" />
+        </label>
+        <label>
+          Amount ({currency})
+          <input name="amount" type="number" min="0.01" step="0.01" required />
+        </label>
+        <label>
+          Memo
+          <input name="memo" maxlength={200} />
+        </label>
+        <div class="error" role="alert" />
+        <div>
+          <button type="submit">Send</button>
+        </div>
+      </form>
+      <h2>History</h2>
+      <ul id="transfers" class="list">
+        {items.map((transfer) => (
+          <TransferRow transfer={transfer} me={c.var.actor!.username} currency={currency} />
+        ))}
+      </ul>
+    </Layout>,
+  );
+}
+
+export async function notificationsPage(deps: PageDeps, c: Context<AppEnv>) {
+  if (!c.var.actor) return c.redirect('/login?next=/notifications');
+  const [viewer, list] = await Promise.all([
+    loadViewer(deps, c),
+    deps.callApi<Page<Notification> & { unreadCount: number }>(c, '/notifications?limit=50'),
+  ]);
+  const items = list.status === 200 ? list.data.items : [];
+  return c.html(
+    <Layout
+      title="Notifications"
+      page="notifications"
+      path="/notifications"
+      viewer={viewer}
+      seq={snapshotSeq(list)}
+      assetUrl={deps.assetUrl}
+    >
+      <h1>Notifications</h1>
+      <p>
+        <button type="button" class="secondary" id="read-all">
+          Mark all as read
+        </button>
+      </p>
+      <ul id="notifications" class="list">
+        {items.map((notification) => (
+          <NotificationItem notification={notification} />
+        ))}
+      </ul>
+      {items.length === 0 ? <p class="empty">Nothing yet.</p> : null}
+    </Layout>,
+  );
+}

@@ -1,0 +1,120 @@
+// The rules of posts: who may write, edit and delete them, the feeds, and their pushes.
+import type { Page, Post } from '@plaza/client/protocol';
+import { type Actor, hasRole } from '../auth/actor.ts';
+import type { Deps } from '../deps.ts';
+import { forbidden, notFound, unauthenticated } from '../lib/errors.ts';
+import { newId } from '../lib/ids.ts';
+import { type PageQuery, toPage } from '../lib/pagination.ts';
+import { decodeTimeCursor, timeKeyOf } from '../lib/time-cursor.ts';
+import { userIdByUsername } from '../social/social.service.ts';
+import { appendPostCreated, appendPostDeleted, appendPostUpdated } from './posts.events.ts';
+import { feedWriteLimits } from './posts.limits.ts';
+import {
+  deletePost as deletePostRow,
+  findPostView,
+  insertPost,
+  listPostViews,
+  lockPost,
+  type PostScope,
+  type PostView,
+  updatePostBody,
+} from './posts.repository.ts';
+import type { CreatePostInput, UpdatePostInput } from './posts.schema.ts';
+
+export const postViewToPost = (row: PostView): Post => ({
+  id: row.id,
+  author: { id: row.author_id, username: row.username, displayName: row.display_name },
+  body: row.body,
+  createdAt: row.created_at.toISOString(),
+  editedAt: row.edited_at ? row.edited_at.toISOString() : null,
+  likeCount: row.like_count,
+  commentCount: row.comment_count,
+  likedByMe: row.liked_by_me,
+});
+
+export function requireActor(actor: Actor | null): Actor {
+  if (!actor) throw unauthenticated();
+  return actor;
+}
+
+export async function getPost(deps: Pick<Deps, 'db'>, actor: Actor | null, id: string): Promise<Post> {
+  const row = await findPostView(deps.db, id, actor?.userId ?? null);
+  if (!row) throw notFound('Post');
+  return postViewToPost(row);
+}
+
+async function listPosts(deps: Pick<Deps, 'db'>, actor: Actor | null, scope: PostScope, query: PageQuery) {
+  const after = decodeTimeCursor(query.cursor);
+  const rows = await listPostViews(deps.db, scope, actor?.userId ?? null, after, query.limit);
+  return toPage(rows, query.limit, postViewToPost, (r) => timeKeyOf(r.created_at, r.id));
+}
+
+/** The global feed, newest first. */
+export const listGlobalFeed = (deps: Pick<Deps, 'db'>, actor: Actor | null, query: PageQuery) =>
+  listPosts(deps, actor, { kind: 'all' }, query);
+
+/** The home feed: the actor's own posts and those of the users they follow. */
+export async function listHomeFeed(
+  deps: Pick<Deps, 'db'>,
+  actor: Actor | null,
+  query: PageQuery,
+): Promise<Page<Post>> {
+  const me = requireActor(actor);
+  return listPosts(deps, me, { kind: 'home', userId: me.userId }, query);
+}
+
+export async function listUserPosts(
+  deps: Pick<Deps, 'db'>,
+  actor: Actor | null,
+  username: string,
+  query: PageQuery,
+): Promise<Page<Post>> {
+  const authorId = await userIdByUsername(deps, username);
+  return listPosts(deps, actor, { kind: 'author', authorId }, query);
+}
+
+export async function createPost(deps: Deps, actor: Actor | null, input: CreatePostInput): Promise<Post> {
+  const me = requireActor(actor);
+  await feedWriteLimits(deps).posts.consume(me.userId);
+  return deps.db.transaction().execute(async (trx) => {
+    const id = newId();
+    await insertPost(trx, { id, authorId: me.userId, body: input.body });
+    const row = await findPostView(trx, id, me.userId);
+    if (!row) throw notFound('Post');
+    const post = postViewToPost(row);
+    await appendPostCreated(trx, post);
+    return post;
+  });
+}
+
+/** Only the author edits a post (moderators delete, they do not rewrite). */
+export async function updatePost(deps: Deps, actor: Actor | null, input: UpdatePostInput): Promise<Post> {
+  const me = requireActor(actor);
+  await feedWriteLimits(deps).posts.consume(me.userId);
+  return deps.db.transaction().execute(async (trx) => {
+    const locked = await lockPost(trx, input.id);
+    if (!locked) throw notFound('Post');
+    if (locked.author_id !== me.userId) throw forbidden('Only the author can edit a post');
+    await updatePostBody(trx, input.id, input.body);
+    const row = await findPostView(trx, input.id, me.userId);
+    if (!row) throw notFound('Post');
+    const post = postViewToPost(row);
+    await appendPostUpdated(trx, post);
+    return post;
+  });
+}
+
+/** The author or a moderator deletes; comments and likes go with the post. */
+export async function deletePost(deps: Deps, actor: Actor | null, input: { id: string }): Promise<null> {
+  const me = requireActor(actor);
+  await deps.db.transaction().execute(async (trx) => {
+    const locked = await lockPost(trx, input.id);
+    if (!locked) throw notFound('Post');
+    if (locked.author_id !== me.userId && !hasRole(me, 'moderator')) {
+      throw forbidden('Only the author or a moderator can delete a post');
+    }
+    await deletePostRow(trx, input.id);
+    await appendPostDeleted(trx, locked.author_id, input.id);
+  });
+  return null;
+}

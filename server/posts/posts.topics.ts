@@ -1,0 +1,31 @@
+// Live topics of the feed: `home` (own and followed authors' posts) and `post:<id>` (one post's comments and counters).
+import type { Deps } from '../deps.ts';
+import { notFound, unauthenticated } from '../lib/errors.ts';
+import { exactTopic, prefixedTopic, type TopicRegistry } from '../realtime/topics.ts';
+import { followeeIds } from '../social/social.repository.ts';
+import { findPostView } from './posts.repository.ts';
+import { authorRoom, homeRoom, postRoom } from './posts.rooms.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function feedTopics(registry: TopicRegistry, deps: Pick<Deps, 'db'>): TopicRegistry {
+  return registry
+    .register({
+      match: exactTopic('home'),
+      // home:<me> is the handle a (un)follow uses to move these sockets between author rooms.
+      rooms: async (_param, actor) => {
+        if (!actor) throw unauthenticated();
+        const followees = await followeeIds(deps.db, actor.userId);
+        return [homeRoom(actor.userId), authorRoom(actor.userId), ...followees.map(authorRoom)];
+      },
+      // Author rooms joined later by a follow belong to this subscription too.
+      adopts: (room) => room.startsWith('author:'),
+    })
+    .register({
+      match: prefixedTopic('post:', UUID),
+      rooms: async (postId) => {
+        if (!(await findPostView(deps.db, postId, null))) throw notFound('Post');
+        return [postRoom(postId)];
+      },
+    });
+}

@@ -1,0 +1,29 @@
+// Inputs and wire objects of users and follows (REST and socket share these).
+import { z } from '@hono/zod-openapi';
+
+export const usernameSchema = z
+  .string()
+  .min(1)
+  .max(30)
+  .openapi({ param: { name: 'username', in: 'path' }, example: 'ada' });
+
+export const usernameParams = z.object({ username: usernameSchema });
+
+/** `user:follow` / `user:unfollow`: the same username rule as the REST path. */
+export const followInputSchema = z.object({ username: usernameSchema });
+export type FollowInput = z.infer<typeof followInputSchema>;
+
+export const UserRefSchema = z
+  .object({ id: z.string(), username: z.string(), displayName: z.string() })
+  .openapi('UserRef');
+
+export const UserSchema = UserRefSchema.extend({
+  createdAt: z.string(),
+  followerCount: z.number().int(),
+  followingCount: z.number().int(),
+  followedByMe: z.boolean(),
+}).openapi('User');
+
+export const FollowStateSchema = z
+  .object({ following: z.boolean(), followerCount: z.number().int() })
+  .openapi('FollowState');

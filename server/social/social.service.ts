@@ -1,0 +1,111 @@
+// The rules of profiles and follows: who may follow whom, notifications, and moving `home` sockets.
+import type { Page, User } from '@plaza/client/protocol';
+import type { Actor } from '../auth/actor.ts';
+import type { Deps } from '../deps.ts';
+import { AppError, notFound, unauthenticated } from '../lib/errors.ts';
+import type { PageQuery } from '../lib/pagination.ts';
+import { toPage } from '../lib/pagination.ts';
+import { decodeTimeCursor, timeKeyOf } from '../lib/time-cursor.ts';
+import { notify } from '../notifications/notifications.service.ts';
+import { authorRoom, homeRoom } from '../posts/posts.rooms.ts';
+import {
+  countFollowers,
+  deleteFollow,
+  findProfile,
+  findUserIdByUsername,
+  insertFollow,
+  listFollowPage,
+  type ProfileRow,
+} from './social.repository.ts';
+import type { FollowInput } from './social.schema.ts';
+
+export interface FollowState {
+  following: boolean;
+  followerCount: number;
+}
+
+export const profileRowToUser = (row: ProfileRow): User => ({
+  id: row.id,
+  username: row.username,
+  displayName: row.display_name,
+  createdAt: row.created_at.toISOString(),
+  followerCount: row.follower_count,
+  followingCount: row.following_count,
+  followedByMe: row.followed_by_me,
+});
+
+async function requireUserId(deps: Pick<Deps, 'db'>, username: string): Promise<string> {
+  const id = await findUserIdByUsername(deps.db, username);
+  if (!id) throw notFound('User');
+  return id;
+}
+
+export async function getUser(deps: Pick<Deps, 'db'>, actor: Actor | null, username: string): Promise<User> {
+  const id = await requireUserId(deps, username);
+  const row = await findProfile(deps.db, id, actor?.userId ?? null);
+  if (!row) throw notFound('User');
+  return profileRowToUser(row);
+}
+
+/** The user id behind a username, for other features' listings (404 when unknown). */
+export const userIdByUsername = requireUserId;
+
+export async function listFollows(
+  deps: Pick<Deps, 'db'>,
+  actor: Actor | null,
+  username: string,
+  side: 'followers' | 'following',
+  query: PageQuery,
+): Promise<Page<User>> {
+  const after = decodeTimeCursor(query.cursor);
+  const id = await requireUserId(deps, username);
+  const rows = await listFollowPage(deps.db, side, id, actor?.userId ?? null, after, query.limit);
+  return toPage(rows, query.limit, profileRowToUser, (r) => timeKeyOf(r.followed_at, r.id));
+}
+
+async function targetOf(deps: Deps, actor: Actor | null, input: FollowInput): Promise<[Actor, string]> {
+  if (!actor) throw unauthenticated();
+  const followeeId = await requireUserId(deps, input.username);
+  if (followeeId === actor.userId) {
+    throw new AppError('validation_failed', 'You cannot follow yourself', {
+      issues: [{ path: 'username', message: 'cannot follow yourself' }],
+    });
+  }
+  return [actor, followeeId];
+}
+
+/** Idempotent; the followee is notified the first time. */
+export async function followUser(deps: Deps, actor: Actor | null, input: FollowInput): Promise<FollowState> {
+  const [follower, followeeId] = await targetOf(deps, actor, input);
+  const followerCount = await deps.db.transaction().execute(async (trx) => {
+    const created = await insertFollow(trx, follower.userId, followeeId);
+    if (created) {
+      await notify(trx, {
+        userId: followeeId,
+        type: 'follow',
+        title: `${follower.username} followed you`,
+        body: '',
+        url: `/u/${follower.username}`,
+        dedupeKey: `follow:${follower.userId}`,
+      });
+    }
+    return countFollowers(trx, followeeId);
+  });
+  // After commit: the follower's `home` sockets, on every instance, hear this author from now on.
+  deps.rooms?.join(homeRoom(follower.userId), authorRoom(followeeId));
+  return { following: true, followerCount };
+}
+
+export async function unfollowUser(
+  deps: Deps,
+  actor: Actor | null,
+  input: FollowInput,
+): Promise<FollowState> {
+  const [follower, followeeId] = await targetOf(deps, actor, input);
+  const followerCount = await deps.db.transaction().execute(async (trx) => {
+    await deleteFollow(trx, follower.userId, followeeId);
+    return countFollowers(trx, followeeId);
+  });
+  deps.rooms?.leave(homeRoom(follower.userId), authorRoom(followeeId));
+  return { following: false, followerCount };
+}

@@ -1,0 +1,25 @@
+// Wallet rows → wire objects, and money as people read it.
+import type { Transfer } from '@plaza/client/protocol';
+import type { TransferView } from './wallet.repository.ts';
+
+export function transferViewToTransfer(row: TransferView): Transfer {
+  return {
+    id: row.id,
+    kind: row.kind,
+    from:
+      row.from_user_id && row.from_username !== null
+        ? { id: row.from_user_id, username: row.from_username, displayName: row.from_display_name ?? '' }
+        : null,
+    to: { id: row.to_user_id, username: row.to_username, displayName: row.to_display_name },
+    amountCents: row.amount_cents,
+    memo: row.memo,
+    status: row.status,
+    failureReason: row.failure_reason,
+    createdAt: row.created_at.toISOString(),
+    completedAt: row.completed_at ? row.completed_at.toISOString() : null,
+  };
+}
+
+export function formatMoney(cents: number, currency: string): string {
+  return new Intl.NumberFormat('en', { style: 'currency', currency }).format(cents / 100);
+}

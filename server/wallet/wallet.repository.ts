@@ -1,0 +1,125 @@
+// SQL of wallet accounts and transfers (the settlement's SQL lives in wallet.settlement.ts).
+import { sql } from 'kysely';
+import type { Executor } from '../db/database.ts';
+import type { TransferRow } from '../db/schema.ts';
+import { newId } from '../lib/ids.ts';
+
+/** The system issuer's account (created by the migration): mints come from it and it may go negative. */
+export const ISSUER_ACCOUNT_ID = 'ffffffff-ffff-ffff-ffff-ffffffffffff';
+
+/** A transfer with its parties' public names, ready to become a wire `Transfer`. */
+export interface TransferView extends TransferRow {
+  from_username: string | null;
+  from_display_name: string | null;
+  to_username: string;
+  to_display_name: string;
+}
+
+/** The user's account id, created on first use; concurrent first uses agree on one row. */
+export async function ensureUserAccount(db: Executor, userId: string): Promise<string> {
+  const inserted = await db
+    .insertInto('wallet_accounts')
+    .values({ id: newId(), user_id: userId, kind: 'user' })
+    .onConflict((oc) => oc.column('user_id').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (inserted) return inserted.id;
+  // The conflicting insert has committed (ON CONFLICT waited for it), so this statement sees it.
+  const row = await db
+    .selectFrom('wallet_accounts')
+    .select('id')
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function findBalance(db: Executor, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom('wallet_accounts')
+    .select('balance_cents')
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row?.balance_cents ?? 0;
+}
+
+export async function findTransferByKey(
+  db: Executor,
+  fromAccountId: string,
+  idempotencyKey: string,
+): Promise<TransferRow | undefined> {
+  return db
+    .selectFrom('transfers')
+    .selectAll()
+    .where('from_account_id', '=', fromAccountId)
+    .where('idempotency_key', '=', idempotencyKey)
+    .executeTakeFirst();
+}
+
+/** Inserts the transfer; undefined when its idempotency key was taken meanwhile. */
+export async function insertTransfer(
+  db: Executor,
+  values: Omit<TransferRow, 'status' | 'failure_reason' | 'settled_seq' | 'created_at' | 'completed_at'>,
+): Promise<TransferRow | undefined> {
+  return db
+    .insertInto('transfers')
+    .values(values)
+    .onConflict((oc) =>
+      oc.columns(['from_account_id', 'idempotency_key']).where('idempotency_key', 'is not', null).doNothing(),
+    )
+    .returningAll()
+    .executeTakeFirst();
+}
+
+function transferViews(db: Executor) {
+  return db
+    .selectFrom('transfers as t')
+    .innerJoin('users as tu', 'tu.id', 't.to_user_id')
+    .leftJoin('users as fu', 'fu.id', 't.from_user_id')
+    .selectAll('t')
+    .select([
+      'fu.username as from_username',
+      'fu.display_name as from_display_name',
+      'tu.username as to_username',
+      'tu.display_name as to_display_name',
+    ]);
+}
+
+export async function findTransferViews(db: Executor, ids: readonly string[]): Promise<TransferView[]> {
+  if (ids.length === 0) return [];
+  return transferViews(db).where('t.id', 'in', ids).execute();
+}
+
+/**
+ * A page of the user's transfers, sent or received, newest first (UUIDv7 ids follow creation time).
+ * Each side is read from its own index, limited, then merged: no OR scan over the whole table.
+ */
+export async function listTransferPage(
+  db: Executor,
+  userId: string,
+  beforeId: string | null,
+  limit: number,
+): Promise<TransferView[]> {
+  const before = beforeId ? sql`and id < ${beforeId}` : sql``;
+  const ids = sql`
+    (select id from transfers where from_user_id = ${userId} ${before} order by id desc limit ${limit})
+    union all
+    (select id from transfers where to_user_id = ${userId} ${before} order by id desc limit ${limit})`;
+  return transferViews(db)
+    .where(sql<boolean>`t.id in (${ids})`)
+    .orderBy('t.id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** Pending transfers older than `olderThanMs`: their settlement job may have been lost. */
+export async function listStalePending(db: Executor, olderThanMs: number, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('transfers')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('created_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanMs / 1000})`)
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,226 @@
+// Wallet rules: recording transfers (idempotently) for settlement by the workers, balances and history.
+import { createHash } from 'node:crypto';
+import type { Page, Transfer, TransferKind } from '@plaza/client/protocol';
+import { type Actor, hasRole, userRoom } from '../auth/actor.ts';
+import type { Trx } from '../db/database.ts';
+import type { TransferRow } from '../db/schema.ts';
+import type { Deps } from '../deps.ts';
+import { AppError, forbidden, notFound, validationFailed } from '../lib/errors.ts';
+import { isUuid, newId } from '../lib/ids.ts';
+import { decodeCursor, type PageQuery, toPage } from '../lib/pagination.ts';
+import { appendEvent } from '../realtime/event-log.ts';
+import { userIdByUsername } from '../social/social.service.ts';
+import { transferViewToTransfer } from './wallet.objects.ts';
+import {
+  ensureUserAccount,
+  findBalance,
+  findTransferByKey,
+  findTransferViews,
+  ISSUER_ACCOUNT_ID,
+  insertTransfer,
+  listTransferPage,
+} from './wallet.repository.ts';
+import {
+  type CreateTransferInput,
+  MAX_MEMO_LENGTH,
+  MAX_TRANSFER_CENTS,
+  type MintInput,
+} from './wallet.schema.ts';
+
+type WalletDeps = Pick<Deps, 'db' | 'queues' | 'logger' | 'config'>;
+
+/** What any feature may ask the wallet to move; settled later by the workers. */
+export interface TransferRequest {
+  kind: TransferKind;
+  /** null: the system issuer (only for `mint`). */
+  fromUserId: string | null;
+  toUserId: string;
+  amountCents: number;
+  memo?: string;
+  /** Unique per sender: asking again with the same key returns the first transfer, never a second one. */
+  idempotencyKey?: string;
+  /** What the transfer pays for, e.g. `event:<id>`, for the feature's settlement hook. */
+  reference?: string;
+}
+
+export interface RequestedTransfer {
+  transfer: Transfer;
+  /** false when the idempotency key returned an earlier transfer. */
+  created: boolean;
+}
+
+const requestHash = (r: TransferRequest) =>
+  createHash('sha256')
+    .update(
+      JSON.stringify([r.kind, r.fromUserId, r.toUserId, r.amountCents, r.memo ?? '', r.reference ?? null]),
+    )
+    .digest('base64url');
+
+function checkRequest(r: TransferRequest): void {
+  const problems: Array<{ path: string[]; message: string }> = [];
+  if (!Number.isInteger(r.amountCents) || r.amountCents < 1 || r.amountCents > MAX_TRANSFER_CENTS) {
+    problems.push({ path: ['amountCents'], message: `must be an integer from 1 to ${MAX_TRANSFER_CENTS}` });
+  }
+  if ((r.memo ?? '').length > MAX_MEMO_LENGTH) {
+    problems.push({ path: ['memo'], message: `at most ${MAX_MEMO_LENGTH} characters` });
+  }
+  if (r.fromUserId === r.toUserId) problems.push({ path: ['to'], message: 'cannot send money to yourself' });
+  if ((r.kind === 'mint') !== (r.fromUserId === null)) {
+    problems.push({ path: ['kind'], message: 'only mints come from the issuer' });
+  }
+  if (problems.length > 0) throw validationFailed(problems);
+}
+
+function replayOrConflict(existing: TransferRow, hash: string): void {
+  if (existing.request_hash !== hash) {
+    throw new AppError('idempotency_conflict', 'This Idempotency-Key was used for a different request');
+  }
+}
+
+async function viewOf(trx: Trx, id: string): Promise<Transfer> {
+  const [view] = await findTransferViews(trx, [id]);
+  if (!view) throw notFound('Transfer');
+  return transferViewToTransfer(view);
+}
+
+/**
+ * Records a `pending` transfer in the caller's transaction (with its `transfer:updated` push); the
+ * workers settle it. After commit, call `enqueueSettlement` for latency; if that is lost, the
+ * sweeper settles it within seconds anyway.
+ */
+export async function requestTransfer(trx: Trx, request: TransferRequest): Promise<RequestedTransfer> {
+  checkRequest(request);
+  const hash = requestHash(request);
+  const fromAccountId = request.fromUserId
+    ? await ensureUserAccount(trx, request.fromUserId)
+    : ISSUER_ACCOUNT_ID;
+  if (request.idempotencyKey) {
+    const existing = await findTransferByKey(trx, fromAccountId, request.idempotencyKey);
+    if (existing) {
+      replayOrConflict(existing, hash);
+      return { transfer: await viewOf(trx, existing.id), created: false };
+    }
+  }
+  const toAccountId = await ensureUserAccount(trx, request.toUserId);
+  const row = await insertTransfer(trx, {
+    id: newId(),
+    kind: request.kind,
+    from_user_id: request.fromUserId,
+    to_user_id: request.toUserId,
+    from_account_id: fromAccountId,
+    to_account_id: toAccountId,
+    amount_cents: request.amountCents,
+    memo: request.memo ?? '',
+    idempotency_key: request.idempotencyKey ?? null,
+    request_hash: request.idempotencyKey ? hash : null,
+    reference: request.reference ?? null,
+  });
+  if (!row) {
+    // A concurrent request with the same key won the insert (and has committed): answer with its transfer.
+    const winner = await findTransferByKey(trx, fromAccountId, request.idempotencyKey ?? '');
+    if (!winner) throw new Error('idempotency key conflict without a transfer');
+    replayOrConflict(winner, hash);
+    return { transfer: await viewOf(trx, winner.id), created: false };
+  }
+  const transfer = await viewOf(trx, row.id);
+  await appendEvent(trx, {
+    type: 'transfer:updated',
+    topic: 'me',
+    rooms: [request.fromUserId, request.toUserId].filter((id): id is string => id !== null).map(userRoom),
+    data: { transfer },
+  });
+  return { transfer, created: true };
+}
+
+/** Queues the settlement (job id = transfer id, so duplicates collapse). Never fails the caller. */
+export async function enqueueSettlement(
+  deps: Pick<Deps, 'queues' | 'logger'>,
+  transferId: string,
+): Promise<void> {
+  try {
+    await deps.queues.add('transfers', { task: 'settle', transferId }, { jobId: transferId });
+  } catch (error) {
+    deps.logger.warn({ err: error, transferId }, 'settlement not queued; the sweeper will pick it up');
+  }
+}
+
+async function recordAndEnqueue(deps: WalletDeps, build: (trx: Trx) => Promise<RequestedTransfer>) {
+  const result = await deps.db.transaction().execute(build);
+  if (result.transfer.status === 'pending') await enqueueSettlement(deps, result.transfer.id);
+  return result;
+}
+
+export async function createTransfer(
+  deps: WalletDeps,
+  actor: Actor | null,
+  input: CreateTransferInput & { idempotencyKey: string },
+): Promise<RequestedTransfer> {
+  if (!actor) throw new AppError('unauthenticated', 'Sign in first');
+  const toUserId = await userIdByUsername(deps, input.to);
+  if (toUserId === actor.userId)
+    throw validationFailed([{ path: ['to'], message: 'cannot send money to yourself' }]);
+  return recordAndEnqueue(deps, (trx) =>
+    requestTransfer(trx, {
+      kind: 'transfer',
+      fromUserId: actor.userId,
+      toUserId,
+      amountCents: input.amountCents,
+      memo: input.memo,
+      idempotencyKey: input.idempotencyKey,
+    }),
+  );
+}
+
+/** New money from the issuer to a user (admins only). */
+export async function mintMoney(
+  deps: WalletDeps,
+  actor: Actor | null,
+  input: MintInput & { idempotencyKey?: string },
+): Promise<RequestedTransfer> {
+  if (!hasRole(actor, 'admin')) throw forbidden();
+  const toUserId = await userIdByUsername(deps, input.username);
+  return recordAndEnqueue(deps, (trx) =>
+    requestTransfer(trx, {
+      kind: 'mint',
+      fromUserId: null,
+      toUserId,
+      amountCents: input.amountCents,
+      memo: input.memo,
+      idempotencyKey: input.idempotencyKey,
+    }),
+  );
+}
+
+export async function getWallet(
+  deps: WalletDeps,
+  actor: Actor,
+): Promise<{ balanceCents: number; currency: string }> {
+  return { balanceCents: await findBalance(deps.db, actor.userId), currency: deps.config.currency };
+}
+
+export async function listMyTransfers(
+  deps: WalletDeps,
+  actor: Actor,
+  query: PageQuery,
+): Promise<Page<Transfer>> {
+  let beforeId: string | null = null;
+  if (query.cursor) {
+    const [id] = decodeCursor(query.cursor, 1);
+    if (typeof id !== 'string' || !isUuid(id)) {
+      throw validationFailed([{ path: ['cursor'], message: 'invalid cursor' }]);
+    }
+    beforeId = id;
+  }
+  const rows = await listTransferPage(deps.db, actor.userId, beforeId, query.limit + 1);
+  return toPage(rows, query.limit, transferViewToTransfer, (r) => [r.id]);
+}
+
+/** One transfer, for its parties only: to anyone else it does not exist. */
+export async function getTransfer(deps: WalletDeps, actor: Actor, id: string): Promise<Transfer> {
+  if (!isUuid(id)) throw notFound('Transfer');
+  const [view] = await findTransferViews(deps.db, [id]);
+  if (!view || (view.from_user_id !== actor.userId && view.to_user_id !== actor.userId)) {
+    throw notFound('Transfer');
+  }
+  return transferViewToTransfer(view);
+}
