@@ -1,4 +1,6 @@
 // Builds the Hono app: middleware, operational routes and the /api/v1 router. No listening here.
+
+import { SEQ_HEADER } from '@plaza/client/protocol';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
@@ -10,9 +12,9 @@ import { authRoutes } from './auth/auth.routes.ts';
 import { sessionMiddleware } from './auth/session.middleware.ts';
 import { sessionRoutes } from './auth/sessions.routes.ts';
 import type { Deps } from './deps.ts';
-import { eventRoutes } from './events/events.routes.ts';
 import { docsRoutes } from './docs/docs.routes.ts';
 import { registerOpenApiDocument } from './docs/openapi.document.ts';
+import { eventRoutes } from './events/events.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { createApiRouter } from './http/api.ts';
 import type { AppEnv } from './http/env.ts';
@@ -21,16 +23,15 @@ import { requestLog } from './http/request-log.ts';
 import { seqHeader } from './http/seq-header.ts';
 import { AppError } from './lib/errors.ts';
 import { newId } from './lib/ids.ts';
-import { notificationRoutes } from './notifications/notifications.routes.ts';
 import { httpMetrics } from './metrics/http.metrics.ts';
 import { metricsRoutes } from './metrics/metrics.routes.ts';
 import { createServerMetrics, type ServerMetrics } from './metrics/server.metrics.ts';
-import { feedRoutes } from './posts/posts.feature.ts';
+import { notificationRoutes } from './notifications/notifications.routes.ts';
 import type { Assets } from './pages/assets.ts';
 import type { CallApi } from './pages/page-context.ts';
 import { pageRoutes } from './pages/pages.routes.tsx';
+import { feedRoutes } from './posts/posts.feature.ts';
 import { walletRoutes } from './wallet/wallet.routes.ts';
-import { SEQ_HEADER } from '@plaza/client/protocol';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -50,7 +51,8 @@ export type App = Hono<AppEnv>;
 
 export function createApp(deps: AppDeps): App {
   const app = new Hono<AppEnv>();
-  const metrics = deps.metrics ?? createServerMetrics({ queues: deps.queues, isRelayLeader: deps.isRelayLeader });
+  const metrics =
+    deps.metrics ?? createServerMetrics({ queues: deps.queues, isRelayLeader: deps.isRelayLeader });
   app.use(httpMetrics(metrics));
   app.use(requestId({ generator: () => newId(), limitLength: 128 }));
   app.use(requestLog(deps.logger));
@@ -92,8 +94,19 @@ export function createApp(deps: AppDeps): App {
         if (value) headers.set(name, value);
       }
       const res = await app.request(`/api/v1${path}`, { headers });
+      // A page drawn from a failed read would show "no posts" and a seq of 0 (the bundle would resume
+      // from the start): fail the page with the API's status instead (503 while PostgreSQL is away).
+      if (res.status >= 500) {
+        throw res.status === 503
+          ? new AppError('unavailable', 'A backing service is unavailable, try again')
+          : new AppError('internal', 'Something went wrong on our side');
+      }
       const json = res.headers.get('content-type')?.includes('application/json');
-      return { status: res.status, data: json ? await res.json() : null, seq: Number(res.headers.get(SEQ_HEADER) ?? 0) };
+      return {
+        status: res.status,
+        data: json ? await res.json() : null,
+        seq: Number(res.headers.get(SEQ_HEADER) ?? 0),
+      };
     };
     app.route('/', pageRoutes({ callApi, currency: deps.config.currency, assetUrl: deps.assets.url }));
   }

@@ -3,7 +3,6 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
-import { buildAssets } from './pages/assets.ts';
 import { socketAuthenticator } from './auth/socket-auth.ts';
 import type { Config } from './config.ts';
 import { createDb } from './db/database.ts';
@@ -15,9 +14,11 @@ import type { Logger } from './lib/logger.ts';
 import { closeRedis, createRedis } from './lib/redis.ts';
 import { createServerMetrics } from './metrics/server.metrics.ts';
 import { registerNotificationCommands } from './notifications/notifications.socket.ts';
+import { buildAssets } from './pages/assets.ts';
 import { feedTopics, registerFeedCommands } from './posts/posts.feature.ts';
 import { Relay } from './realtime/relay.ts';
 import { SeqTracker } from './realtime/seq-tracker.ts';
+import { resumeSocketsAfterSubscriptionLoss } from './realtime/subscription-recovery.ts';
 import { createSocketServer, emitTo } from './realtime/socket-server.ts';
 import type { PlazaServer } from './realtime/socket-types.ts';
 import { platformTopics, TopicRegistry } from './realtime/topics.ts';
@@ -100,6 +101,7 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
   });
 
   roomServer = io;
+  resumeSocketsAfterSubscriptionLoss(sub, io, logger);
 
   relay = new Relay({
     databaseUrl: config.databaseUrl,

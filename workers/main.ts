@@ -12,9 +12,9 @@ import {
 } from '../server/jobs/queues.ts';
 import { createLogger } from '../server/lib/logger.ts';
 import { closeRedis, createRedis } from '../server/lib/redis.ts';
+import { onShutdownSignal } from '../server/lib/shutdown.ts';
 import { serveMetrics } from '../server/metrics/metrics.server.ts';
 import { createWorkerMetrics } from '../server/metrics/worker.metrics.ts';
-import { onShutdownSignal } from '../server/lib/shutdown.ts';
 import { SettlementHooks } from '../server/wallet/wallet.settlement.ts';
 import { deliverEmail } from './email.ts';
 import { createMailer } from './mailer.ts';
@@ -96,6 +96,8 @@ const workers = selected.map((name) => {
     logger.warn({ queue: name, jobId: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed');
   });
   worker.on('error', (error) => logger.warn({ queue: name, err: error }, 'worker error'));
+  // A job whose worker died mid-way, taken back to run again (handlers are idempotent by job id).
+  worker.on('stalled', (jobId) => logger.warn({ queue: name, jobId }, 'job stalled'));
   return worker;
 });
 

@@ -167,6 +167,9 @@ export class LiveConnection {
   /** After each connect: join the topics again and replay what was missed, holding live pushes meanwhile. */
   private async sync(): Promise<void> {
     this.buffering = true;
+    // With no topics and nothing to resume nothing below awaits: yield first, or the `finally` would clear
+    // `syncing` before the connect handler assigns it, leaving a settled promise that ready() spins on.
+    await Promise.resolve();
     const reconnect = this.everConnected;
     let status: LiveStatus = reconnect ? 'resumed' : 'connected';
     try {

@@ -1,5 +1,6 @@
 // Who is acting: the authenticated user behind a request or socket, or null for anonymous.
 import type { Role } from '@plaza/client/protocol';
+import { forbidden, unauthenticated } from '../lib/errors.ts';
 
 export interface Actor {
   userId: string;
@@ -13,6 +14,13 @@ const rank: Record<Role, number> = { member: 0, moderator: 1, admin: 2 };
 /** True when the actor holds `role` or a higher one. */
 export const hasRole = (actor: Actor | null, role: Role): boolean =>
   actor !== null && rank[actor.role] >= rank[role];
+
+/** The role guard for services and socket commands: 401 when anonymous, 403 below `role`. */
+export function assertRole(actor: Actor | null, role: Role): Actor {
+  if (!actor) throw unauthenticated();
+  if (!hasRole(actor, role)) throw forbidden();
+  return actor;
+}
 
 /** True when role `a` is strictly above role `b` (a moderator may act on members, not on peers). */
 export const outranks = (a: Role, b: Role): boolean => rank[a] > rank[b];

@@ -6,7 +6,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Db } from '../db/database.ts';
 import type { AppEnv } from '../http/env.ts';
 import { forbidden, unauthenticated } from '../lib/errors.ts';
-import { hasRole } from './actor.ts';
+import { assertRole } from './actor.ts';
 import { SESSION_COOKIE, validateSessionToken } from './sessions.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -85,7 +85,6 @@ export const requireActor: MiddlewareHandler<AppEnv> = async (c, next) => {
 export const requireRole =
   (role: Role): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
-    if (!c.var.actor) throw unauthenticated();
-    if (!hasRole(c.var.actor, role)) throw forbidden();
+    assertRole(c.var.actor, role);
     return next();
   };

@@ -1,5 +1,11 @@
 // Table types for Kysely. One interface per table; features add theirs as their migrations land.
-import type { EventStatus, NotificationType, ParticipationStatus, TransferKind, TransferStatus } from '@plaza/client/protocol';
+import type {
+  EventStatus,
+  NotificationType,
+  ParticipationStatus,
+  TransferKind,
+  TransferStatus,
+} from '@plaza/client/protocol';
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;

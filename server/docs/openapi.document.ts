@@ -39,7 +39,10 @@ export function registerOpenApiDocument<E extends Env>(api: OpenAPIHono<E>, opti
       summary: 'This OpenAPI 3.1 document',
       security: [],
       responses: {
-        200: { description: 'The OpenAPI document', content: { 'application/json': { schema: { type: 'object' } } } },
+        200: {
+          description: 'The OpenAPI document',
+          content: { 'application/json': { schema: { type: 'object' } } },
+        },
       },
     }),
   );
@@ -50,19 +53,24 @@ export function registerOpenApiDocument<E extends Env>(api: OpenAPIHono<E>, opti
 }
 
 export function buildDocument<E extends Env>(api: OpenAPIHono<E>, options: DocumentOptions): Document {
-  const apiDoc = api.getOpenAPI31Document({
-    openapi: '3.1.0',
-    info: {
-      title: 'Plaza API',
-      version: options.version,
-      description:
-        'REST surface of Plaza. Live pushes and socket commands are described in API.md (Socket.IO at /socket.io). ' +
-        'Every error is `{ error: { code, message, details? } }`.',
-    },
-    servers: [{ url: options.publicUrl.origin, description: 'This deployment (PUBLIC_URL)' }],
-    // Most reads are public: a request may carry the bearer token, the cookie, or nothing.
-    security: [{ bearer: [] }, { cookie: [] }, {}],
-  });
+  let apiDoc: Document;
+  try {
+    apiDoc = api.getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: {
+        title: 'Plaza API',
+        version: options.version,
+        description:
+          'REST surface of Plaza. Live pushes and socket commands are described in API.md (Socket.IO at /socket.io). ' +
+          'Every error is `{ error: { code, message, details? } }`.',
+      },
+      servers: [{ url: options.publicUrl.origin, description: 'This deployment (PUBLIC_URL)' }],
+      // Most reads are public: a request may carry the bearer token, the cookie, or nothing.
+      security: [{ bearer: [] }, { cookie: [] }, {}],
+    });
+  } catch (error) {
+    throw explainFailure(api, error);
+  }
   const opsDoc = operationsRouter().getOpenAPI31Document({ openapi: '3.1.0', info: apiDoc.info });
   const paths: NonNullable<Document['paths']> = { ...opsDoc.paths };
   for (const [path, item] of Object.entries(apiDoc.paths ?? {})) {
@@ -78,11 +86,40 @@ export function buildDocument<E extends Env>(api: OpenAPIHono<E>, options: Docum
   };
 }
 
+/**
+ * The generator's errors ("Conflicting names for parameter") do not say where: find the first route
+ * that fails on its own and name it, so whoever broke the document sees which route to fix.
+ */
+function explainFailure<E extends Env>(api: OpenAPIHono<E>, error: unknown): Error {
+  const detail = (e: unknown) => {
+    // zod-to-openapi throws plain objects (not Errors) with a message and the conflicting data.
+    const { message, data } = (e ?? {}) as { message?: unknown; data?: unknown };
+    return `${typeof message === 'string' ? message : String(e)}${data ? ` ${JSON.stringify(data)}` : ''}`;
+  };
+  for (const definition of api.openAPIRegistry.definitions) {
+    if (definition.type !== 'route') continue;
+    const alone = new OpenAPIHono();
+    alone.openAPIRegistry.registerPath(definition.route);
+    try {
+      alone.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'check', version: '0' } });
+    } catch (routeError) {
+      const { method, path } = definition.route;
+      return new Error(
+        `OpenAPI document: ${method.toUpperCase()} ${API_PREFIX}${path}: ${detail(routeError)}`,
+      );
+    }
+  }
+  return new Error(`OpenAPI document: ${detail(error)}`);
+}
+
 /** The operational endpoints outside /api/v1, documented only (their handlers live in health/, metrics/, docs/). */
 function operationsRouter(): OpenAPIHono {
   const ops = new OpenAPIHono();
   const tags = ['Operations'];
-  const unavailable = { description: 'Draining, or PostgreSQL/Redis not answering', content: { 'application/json': { schema: ErrorSchema } } };
+  const unavailable = {
+    description: 'Draining, or PostgreSQL/Redis not answering',
+    content: { 'application/json': { schema: ErrorSchema } },
+  };
   for (const route of [
     createRoute({
       method: 'get',

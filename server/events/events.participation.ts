@@ -6,6 +6,7 @@ import type { Trx } from '../db/database.ts';
 import type { EventRow } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, notFound, unauthenticated } from '../lib/errors.ts';
+import { KeyedSerializer } from '../lib/keyed-serializer.ts';
 import { decodeCursor, type PageQuery, toPage } from '../lib/pagination.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import { appendEvent } from '../realtime/event-log.ts';
@@ -19,6 +20,7 @@ import {
   listParticipantPage,
   lockEvent,
   promoteWaitlisted,
+  type UserRefRow,
   updateEvent,
 } from './events.repository.ts';
 import { canSeeEvent, eventRoom } from './events.rooms.ts';
@@ -38,6 +40,13 @@ export interface Participant {
 
 type Counts = Pick<EventRow, 'going_count' | 'waitlist_count'>;
 
+/**
+ * Joins and leaves of one event wait their turn here before taking a pooled connection: they would queue
+ * on the event's row lock anyway, and a burst on one event must not occupy the whole pool (other requests
+ * would time out waiting for a connection). Across instances the row lock still decides the order.
+ */
+const perEvent = new KeyedSerializer();
+
 const isOpen = (event: Pick<EventRow, 'status' | 'starts_at'>) =>
   event.status === 'published' && event.starts_at.getTime() > Date.now();
 
@@ -50,11 +59,11 @@ async function lockVisibleEvent(trx: Trx, actor: Actor, eventId: string): Promis
 async function pushParticipation(
   trx: Trx,
   eventId: string,
-  userId: string,
+  user: string | UserRefRow | undefined,
   status: ParticipationStatus | null,
   counts: Counts,
 ): Promise<void> {
-  const ref = await findUserRef(trx, userId);
+  const ref = typeof user === 'string' ? await findUserRef(trx, user) : user;
   if (!ref) return;
   await appendEvent(trx, {
     type: 'event:participation',
@@ -77,32 +86,51 @@ function startTicketPurchase(_trx: Trx, _event: EventRow, _actor: Actor): never 
   throw new AppError('conflict', 'Paid events need the wallet, which is not available yet');
 }
 
-/** Idempotent: joining again answers the current status. `going` while seats remain, else `waitlisted`. */
+/**
+ * Idempotent: joining again answers the current status. `going` while seats remain, else `waitlisted`.
+ * The event row lock is the queue every concurrent join waits in, so the locked part is kept to a few statements.
+ */
 export async function joinEvent(
   deps: Deps,
   actor: Actor | null,
   input: ParticipationInput,
 ): Promise<ParticipationState> {
   if (!actor) throw unauthenticated();
-  const outcome = await deps.db.transaction().execute(async (trx) => {
-    const event = await lockVisibleEvent(trx, actor, input.eventId);
-    const existing = await findParticipant(trx, event.id, actor.userId);
-    if (existing) return { event, status: existing.status, changed: false };
-    if (event.status !== 'published') throw new AppError('conflict', `The event is ${event.status}`);
-    if (!isOpen(event)) throw new AppError('conflict', 'The event has already started');
-    if (event.price_cents > 0) startTicketPurchase(trx, event, actor);
+  const outcome = await perEvent.run(input.eventId, () =>
+    deps.db.transaction().execute(async (trx) => {
+      const user = await findUserRef(trx, actor.userId);
+      const event = await lockVisibleEvent(trx, actor, input.eventId);
+      const unchanged = async () => {
+        const existing = await findParticipant(trx, event.id, actor.userId);
+        return existing ? { event, status: existing.status, changed: false } : null;
+      };
+      if (event.status !== 'published' || !isOpen(event)) {
+        const already = await unchanged();
+        if (already) return already;
+        throw new AppError(
+          'conflict',
+          event.status === 'published' ? 'The event has already started' : `The event is ${event.status}`,
+        );
+      }
+      if (event.price_cents > 0) return (await unchanged()) ?? startTicketPurchase(trx, event, actor);
 
-    const status: ParticipationStatus =
-      event.capacity === null || event.going_count < event.capacity ? 'going' : 'waitlisted';
-    await insertParticipant(trx, event.id, actor.userId, status);
-    const counts: Counts = {
-      going_count: event.going_count + (status === 'going' ? 1 : 0),
-      waitlist_count: event.waitlist_count + (status === 'waitlisted' ? 1 : 0),
-    };
-    await updateEvent(trx, event.id, counts);
-    await pushParticipation(trx, event.id, actor.userId, status, counts);
-    return { event: { ...event, ...counts }, status, changed: true };
-  });
+      const status: ParticipationStatus =
+        event.capacity === null || event.going_count < event.capacity ? 'going' : 'waitlisted';
+      if (!(await insertParticipant(trx, event.id, actor.userId, status))) {
+        // Joined before (the row lock makes "gone again meanwhile" impossible).
+        const already = await unchanged();
+        if (!already) throw new AppError('conflict', 'Your participation changed meanwhile, try again');
+        return already;
+      }
+      const counts: Counts = {
+        going_count: event.going_count + (status === 'going' ? 1 : 0),
+        waitlist_count: event.waitlist_count + (status === 'waitlisted' ? 1 : 0),
+      };
+      await updateEvent(trx, event.id, counts);
+      await pushParticipation(trx, event.id, user, status, counts);
+      return { event: { ...event, ...counts }, status, changed: true };
+    }),
+  );
   if (outcome.changed && outcome.status === 'going') {
     await scheduleReminders(deps, outcome.event, [actor.userId]);
   }
@@ -120,29 +148,31 @@ export async function leaveEvent(
   input: ParticipationInput,
 ): Promise<ParticipationState & { status: null }> {
   if (!actor) throw unauthenticated();
-  const outcome = await deps.db.transaction().execute(async (trx) => {
-    const event = await lockVisibleEvent(trx, actor, input.eventId);
-    const existing = await findParticipant(trx, event.id, actor.userId);
-    if (!existing) return { event, left: null, promoted: [] as string[] };
-    await deleteParticipant(trx, event.id, actor.userId);
-    const counts: Counts = {
-      going_count: event.going_count - (existing.status === 'going' ? 1 : 0),
-      waitlist_count: event.waitlist_count - (existing.status === 'waitlisted' ? 1 : 0),
-    };
-    await updateEvent(trx, event.id, counts);
-    await pushParticipation(trx, event.id, actor.userId, null, counts);
-    const after = { ...event, ...counts };
-    const promoted = await promoteToCapacity(trx, after);
-    return {
-      event: {
-        ...after,
-        going_count: after.going_count + promoted.length,
-        waitlist_count: after.waitlist_count - promoted.length,
-      },
-      left: existing.status,
-      promoted,
-    };
-  });
+  const outcome = await perEvent.run(input.eventId, () =>
+    deps.db.transaction().execute(async (trx) => {
+      const event = await lockVisibleEvent(trx, actor, input.eventId);
+      const existing = await findParticipant(trx, event.id, actor.userId);
+      if (!existing) return { event, left: null, promoted: [] as string[] };
+      await deleteParticipant(trx, event.id, actor.userId);
+      const counts: Counts = {
+        going_count: event.going_count - (existing.status === 'going' ? 1 : 0),
+        waitlist_count: event.waitlist_count - (existing.status === 'waitlisted' ? 1 : 0),
+      };
+      await updateEvent(trx, event.id, counts);
+      await pushParticipation(trx, event.id, actor.userId, null, counts);
+      const after = { ...event, ...counts };
+      const promoted = await promoteToCapacity(trx, after);
+      return {
+        event: {
+          ...after,
+          going_count: after.going_count + promoted.length,
+          waitlist_count: after.waitlist_count - promoted.length,
+        },
+        left: existing.status,
+        promoted,
+      };
+    }),
+  );
   if (outcome.left === 'going') await unscheduleReminders(deps, outcome.event, [actor.userId]);
   await scheduleReminders(deps, outcome.event, outcome.promoted);
   return { status: null, goingCount: outcome.event.going_count, waitlistCount: outcome.event.waitlist_count };

@@ -113,8 +113,14 @@ export async function insertParticipant(
   eventId: string,
   userId: string,
   status: ParticipationStatus,
-): Promise<void> {
-  await db.insertInto('event_participants').values({ event_id: eventId, user_id: userId, status }).execute();
+): Promise<boolean> {
+  const row = await db
+    .insertInto('event_participants')
+    .values({ event_id: eventId, user_id: userId, status })
+    .onConflict((oc) => oc.columns(['event_id', 'user_id']).doNothing())
+    .returning('user_id')
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 export async function deleteParticipant(db: Executor, eventId: string, userId: string): Promise<void> {

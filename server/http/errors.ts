@@ -28,12 +28,10 @@ function fromHttpException(error: HTTPException): AppError {
 export function errorHandler(logger: Logger): ErrorHandler {
   return (error, c) => {
     const appError = error instanceof HTTPException ? fromHttpException(error) : toAppError(error);
-    if (appError.code === 'internal' || appError.code === 'unavailable') {
-      logger.error(
-        { err: error, reqId: c.get('requestId'), method: c.req.method, path: c.req.path },
-        'request failed',
-      );
-    }
+    const where = { reqId: c.get('requestId'), method: c.req.method, path: c.req.path };
+    if (appError.code === 'internal') logger.error({ err: error, ...where }, 'request failed');
+    // A backing service away is an outage (/ready says so), not a bug: one warning line per request.
+    else if (appError.code === 'unavailable') logger.warn({ ...where, cause: String(error) }, 'request failed');
     return renderError(c, appError);
   };
 }

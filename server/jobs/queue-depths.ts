@@ -22,7 +22,9 @@ export async function queueDepths(queues: Queues): Promise<QueueDepths> {
     const entries = await Promise.race([
       Promise.all(
         QUEUE_NAMES.map(async (name) => {
-          const c = await queues.get(name).getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
+          const c = await queues
+            .get(name)
+            .getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
           const depth: QueueDepth = {
             waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
             active: c.active ?? 0,

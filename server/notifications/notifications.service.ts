@@ -10,7 +10,7 @@ import { notFound, unauthenticated } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { toPage } from '../lib/pagination.ts';
 import { decodeTimeCursor, timeKeyOf } from '../lib/time-cursor.ts';
-import { appendEvent } from '../realtime/event-log.ts';
+import { appendEvent, appendEvents, type NewEvent } from '../realtime/event-log.ts';
 import { listNotificationPage, markAllRead, markRead } from './notifications.repository.ts';
 import type { NotificationListQuery, ReadNotificationInput } from './notifications.schema.ts';
 
@@ -60,6 +60,58 @@ export async function notify(trx: Trx, input: NewNotification): Promise<Notifica
     data: { notification, unreadCount: await countUnread(trx, input.userId) },
   });
   return notification;
+}
+
+/**
+ * notify() for many at once, in three statements whatever their number (settlements notify per
+ * batch). Each push carries the unread count as of its own notification. Deduped ones are skipped.
+ */
+export async function notifyMany(trx: Trx, inputs: readonly NewNotification[]): Promise<Notification[]> {
+  if (inputs.length === 0) return [];
+  const inserted = await trx
+    .insertInto('notifications')
+    .values(
+      inputs.map((input) => ({
+        id: newId(),
+        user_id: input.userId,
+        type: input.type,
+        title: input.title.slice(0, 200),
+        body: input.body.slice(0, 1_000),
+        url: input.url,
+        dedupe_key: input.dedupeKey ?? null,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['user_id', 'dedupe_key']).where('dedupe_key', 'is not', null).doNothing())
+    .returningAll()
+    .execute();
+  if (inserted.length === 0) return [];
+  // UUIDv7 ids were made in input order.
+  const rows = inserted.sort((a, b) => (a.id < b.id ? -1 : 1));
+  const counts = await trx
+    .selectFrom('notifications')
+    .select(['user_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('user_id', 'in', [...new Set(rows.map((r) => r.user_id))])
+    .where('read_at', 'is', null)
+    .groupBy('user_id')
+    .execute();
+  const unread = new Map(counts.map((c) => [c.user_id, c.n]));
+  const later = new Map<string, number>();
+  for (const row of rows) later.set(row.user_id, (later.get(row.user_id) ?? 0) + 1);
+  const events: NewEvent[] = rows.map((row) => {
+    const after = (later.get(row.user_id) ?? 1) - 1;
+    later.set(row.user_id, after);
+    return {
+      type: 'notification:created',
+      topic: 'me',
+      rooms: [userRoom(row.user_id)],
+      data: {
+        notification: notificationRowToNotification(row),
+        unreadCount: (unread.get(row.user_id) ?? 0) - after,
+      },
+    };
+  });
+  await appendEvents(trx, events);
+  return rows.map(notificationRowToNotification);
 }
 
 export async function countUnread(trx: Executor, userId: string): Promise<number> {

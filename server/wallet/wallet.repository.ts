@@ -17,6 +17,14 @@ export interface TransferView extends TransferRow {
 
 /** The user's account id, created on first use; concurrent first uses agree on one row. */
 export async function ensureUserAccount(db: Executor, userId: string): Promise<string> {
+  // Read first: an INSERT … ON CONFLICT on an existing account would wait for any settlement
+  // updating its balance (a unique check waits for the row's in-progress new version).
+  const existing = await db
+    .selectFrom('wallet_accounts')
+    .select('id')
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  if (existing) return existing.id;
   const inserted = await db
     .insertInto('wallet_accounts')
     .values({ id: newId(), user_id: userId, kind: 'user' })
@@ -31,6 +39,25 @@ export async function ensureUserAccount(db: Executor, userId: string): Promise<s
     .where('user_id', '=', userId)
     .executeTakeFirstOrThrow();
   return row.id;
+}
+
+export interface Party {
+  id: string;
+  username: string;
+  display_name: string;
+  /** null until the user's first transfer creates it. */
+  account_id: string | null;
+}
+
+/** The users taking part in a transfer, with their accounts if they have one: one query. */
+export async function findParties(db: Executor, userIds: readonly string[]): Promise<Map<string, Party>> {
+  const rows = await db
+    .selectFrom('users as u')
+    .leftJoin('wallet_accounts as a', 'a.user_id', 'u.id')
+    .select(['u.id', 'u.username', 'u.display_name', 'a.id as account_id'])
+    .where('u.id', 'in', userIds)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
 export async function findBalance(db: Executor, userId: string): Promise<number> {

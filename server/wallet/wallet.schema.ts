@@ -32,7 +32,7 @@ export type MintInput = z.infer<typeof mintSchema>;
 
 export const idempotencyHeaders = z.object({
   'idempotency-key': idempotencyKeySchema.openapi({
-    param: { name: 'Idempotency-Key', in: 'header' },
+    param: { name: 'idempotency-key', in: 'header' },
     description:
       'Client-chosen key (1..100 characters): the same key and body again returns the same transfer',
   }),
@@ -40,7 +40,7 @@ export const idempotencyHeaders = z.object({
 
 export const optionalIdempotencyHeaders = z.object({
   'idempotency-key': idempotencyKeySchema.optional().openapi({
-    param: { name: 'Idempotency-Key', in: 'header' },
+    param: { name: 'idempotency-key', in: 'header' },
     description: 'Optional for mints: the same key and body again returns the same transfer',
   }),
 });

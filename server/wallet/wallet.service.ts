@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import type { Page, Transfer, TransferKind } from '@plaza/client/protocol';
 import { type Actor, hasRole, userRoom } from '../auth/actor.ts';
 import type { Trx } from '../db/database.ts';
-import type { TransferRow } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, forbidden, notFound, validationFailed } from '../lib/errors.ts';
 import { isUuid, newId } from '../lib/ids.ts';
@@ -14,6 +13,7 @@ import { transferViewToTransfer } from './wallet.objects.ts';
 import {
   ensureUserAccount,
   findBalance,
+  findParties,
   findTransferByKey,
   findTransferViews,
   ISSUER_ACCOUNT_ID,
@@ -71,12 +71,6 @@ function checkRequest(r: TransferRequest): void {
   if (problems.length > 0) throw validationFailed(problems);
 }
 
-function replayOrConflict(existing: TransferRow, hash: string): void {
-  if (existing.request_hash !== hash) {
-    throw new AppError('idempotency_conflict', 'This Idempotency-Key was used for a different request');
-  }
-}
-
 async function viewOf(trx: Trx, id: string): Promise<Transfer> {
   const [view] = await findTransferViews(trx, [id]);
   if (!view) throw notFound('Transfer');
@@ -91,17 +85,18 @@ async function viewOf(trx: Trx, id: string): Promise<Transfer> {
 export async function requestTransfer(trx: Trx, request: TransferRequest): Promise<RequestedTransfer> {
   checkRequest(request);
   const hash = requestHash(request);
-  const fromAccountId = request.fromUserId
-    ? await ensureUserAccount(trx, request.fromUserId)
+  // Few round trips: this runs inside requests (and other features' transactions).
+  const parties = await findParties(
+    trx,
+    request.fromUserId ? [request.fromUserId, request.toUserId] : [request.toUserId],
+  );
+  const to = parties.get(request.toUserId);
+  const from = request.fromUserId ? parties.get(request.fromUserId) : null;
+  if (!to || from === undefined) throw notFound('User');
+  const fromAccountId = from
+    ? (from.account_id ?? (await ensureUserAccount(trx, from.id)))
     : ISSUER_ACCOUNT_ID;
-  if (request.idempotencyKey) {
-    const existing = await findTransferByKey(trx, fromAccountId, request.idempotencyKey);
-    if (existing) {
-      replayOrConflict(existing, hash);
-      return { transfer: await viewOf(trx, existing.id), created: false };
-    }
-  }
-  const toAccountId = await ensureUserAccount(trx, request.toUserId);
+  const toAccountId = to.account_id ?? (await ensureUserAccount(trx, to.id));
   const row = await insertTransfer(trx, {
     id: newId(),
     kind: request.kind,
@@ -116,13 +111,21 @@ export async function requestTransfer(trx: Trx, request: TransferRequest): Promi
     reference: request.reference ?? null,
   });
   if (!row) {
-    // A concurrent request with the same key won the insert (and has committed): answer with its transfer.
-    const winner = await findTransferByKey(trx, fromAccountId, request.idempotencyKey ?? '');
-    if (!winner) throw new Error('idempotency key conflict without a transfer');
-    replayOrConflict(winner, hash);
-    return { transfer: await viewOf(trx, winner.id), created: false };
+    // The key was used before (or by a concurrent request, committed by now): that transfer is the answer.
+    const existing = await findTransferByKey(trx, fromAccountId, request.idempotencyKey ?? '');
+    if (!existing) throw new Error('idempotency key conflict without a transfer');
+    if (existing.request_hash !== hash) {
+      throw new AppError('idempotency_conflict', 'This Idempotency-Key was used for a different request');
+    }
+    return { transfer: await viewOf(trx, existing.id), created: false };
   }
-  const transfer = await viewOf(trx, row.id);
+  const transfer = transferViewToTransfer({
+    ...row,
+    from_username: from?.username ?? null,
+    from_display_name: from?.display_name ?? null,
+    to_username: to.username,
+    to_display_name: to.display_name,
+  });
   await appendEvent(trx, {
     type: 'transfer:updated',
     topic: 'me',

@@ -5,7 +5,7 @@ import type { Transfer, TransferKind } from '@plaza/client/protocol';
 import { sql } from 'kysely';
 import { userRoom } from '../auth/actor.ts';
 import type { Db, Trx } from '../db/database.ts';
-import { notify } from '../notifications/notifications.service.ts';
+import { type NewNotification, notifyMany } from '../notifications/notifications.service.ts';
 import type { NewEvent } from '../realtime/event-log.ts';
 import { appendEvents } from '../realtime/event-log.ts';
 import { formatMoney, transferViewToTransfer } from './wallet.objects.ts';
@@ -59,6 +59,9 @@ export async function settleTransfers(
   if (ids.length === 0) return { completed: 0, failed: 0 };
   return deps.db.transaction().execute(async (trx) => {
     // Lock order, the same in every settler: transfers by id, then accounts by id. No deadlocks.
+    // FOR NO KEY UPDATE (what an UPDATE of non-key columns takes): it excludes other settlers but not
+    // the KEY SHARE locks that inserting a transfer takes on its accounts, so requests never wait on
+    // settlements nor deadlock with them.
     // A transfer settled meanwhile by another worker drops out here (its status is re-checked after the wait).
     const pending = await trx
       .selectFrom('transfers as t')
@@ -74,7 +77,7 @@ export async function settleTransfers(
       .where('t.id', 'in', ids)
       .where('t.status', '=', 'pending')
       .orderBy('t.id')
-      .forUpdate('t')
+      .forNoKeyUpdate('t')
       .execute();
     if (pending.length === 0) return { completed: 0, failed: 0 };
 
@@ -84,7 +87,7 @@ export async function settleTransfers(
       .select(['id', 'kind', 'user_id', 'balance_cents'])
       .where('id', 'in', accountIds)
       .orderBy('id')
-      .forUpdate()
+      .forNoKeyUpdate()
       .execute();
     const balance = new Map(accounts.map((a) => [a.id, a.balance_cents]));
     const isIssuer = new Map(accounts.map((a) => [a.id, a.kind === 'issuer']));
@@ -134,6 +137,7 @@ export async function settleTransfers(
     const completedAt = new Map(updated.rows.map((r) => [r.id, r.completed_at]));
 
     const events: NewEvent[] = [];
+    const notifications: NewNotification[] = [];
     for (const o of outcomes) {
       const view: TransferView = {
         ...o.row,
@@ -150,7 +154,8 @@ export async function settleTransfers(
         rooms: parties.map(userRoom),
         data: { transfer },
       });
-      await notifyParties(trx, deps.currency, transfer);
+      const notification = notificationOf(deps.currency, transfer);
+      if (notification) notifications.push(notification);
       await deps.hooks.run(trx, { transfer, reference: o.row.reference });
     }
     // One balance push per user account touched, with its balance as this transaction commits it.
@@ -165,31 +170,34 @@ export async function settleTransfers(
       }
     }
     await appendEvents(trx, events);
+    await notifyMany(trx, notifications);
     return { completed: posted.length, failed: outcomes.length - posted.length };
   });
 }
 
 /** transfer_received to the recipient (mints included: it is money arriving), transfer_failed to the sender. */
-async function notifyParties(trx: Trx, currency: string, transfer: Transfer): Promise<void> {
+function notificationOf(currency: string, transfer: Transfer): NewNotification | null {
   const amount = formatMoney(transfer.amountCents, currency);
   const memo = transfer.memo ? `: “${transfer.memo}”` : '';
+  // Keyed by transfer: a settlement retried after a crash never notifies twice.
+  const dedupeKey = `transfer:${transfer.id}`;
   if (transfer.status === 'completed') {
-    await notify(trx, {
+    return {
       userId: transfer.to.id,
       type: 'transfer_received',
       title: `You received ${amount}`,
       body: `${transfer.from ? `@${transfer.from.username}` : 'Plaza'} sent you ${amount}${memo}`,
       url: '/wallet',
-      dedupeKey: `transfer:${transfer.id}`,
-    });
-  } else if (transfer.from) {
-    await notify(trx, {
-      userId: transfer.from.id,
-      type: 'transfer_failed',
-      title: `Your transfer of ${amount} failed`,
-      body: `Your transfer of ${amount} to @${transfer.to.username} failed: not enough funds${memo}`,
-      url: '/wallet',
-      dedupeKey: `transfer:${transfer.id}`,
-    });
+      dedupeKey,
+    };
   }
+  if (!transfer.from) return null;
+  return {
+    userId: transfer.from.id,
+    type: 'transfer_failed',
+    title: `Your transfer of ${amount} failed`,
+    body: `Your transfer of ${amount} to @${transfer.to.username} failed: not enough funds${memo}`,
+    url: '/wallet',
+    dedupeKey,
+  };
 }

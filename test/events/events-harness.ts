@@ -36,10 +36,18 @@ export function startHarness(ctx: TestContext): Harness {
     isDraining: () => false,
     isRelayLeader: () => false,
   });
-  const json = async <T>(method: string, path: string, user?: TestUser | null, body?: unknown): Promise<[number, T]> => {
+  const json = async <T>(
+    method: string,
+    path: string,
+    user?: TestUser | null,
+    body?: unknown,
+  ): Promise<[number, T]> => {
     const res = await app.request(`/api/v1${path}`, {
       method,
-      headers: { ...(user ? bearer(user) : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        ...(user ? bearer(user) : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();

@@ -1,6 +1,9 @@
-import type { Event, Page } from '@plaza/client/protocol';
+import type { Event, NotificationType, Page } from '@plaza/client/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Deps } from '../../server/deps.ts';
 import { reminderJobId } from '../../server/events/events.reminders.ts';
+import { eventRoutes } from '../../server/events/events.routes.ts';
+import { notificationRoutes } from '../../server/notifications/notifications.routes.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createUser, type TestUser } from '../helpers/factories.ts';
 import { type ErrorReply, type Harness, inMinutes, startHarness } from './events-harness.ts';
@@ -23,9 +26,15 @@ afterAll(async () => {
 
 type State = { status: string | null; goingCount: number; waitlistCount: number };
 
-const eventRow = (id: string) => ctx.db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-const notificationsOf = (userId: string, type: string) =>
-  ctx.db.selectFrom('notifications').selectAll().where('user_id', '=', userId).where('type', '=', type).execute();
+const eventRow = (id: string) =>
+  ctx.db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const notificationsOf = (userId: string, type: NotificationType) =>
+  ctx.db
+    .selectFrom('notifications')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('type', '=', type)
+    .execute();
 
 describe('creating events', () => {
   it('creates a free event and announces it on the `events` topic', async () => {
@@ -67,7 +76,7 @@ describe('creating events', () => {
     });
     expect(status).toBe(400);
     expect(body.error.code).toBe('validation_failed');
-    expect((body.error.details?.issues as Array<{ path: string }>).map((i) => i.path)).toContain(path);
+    expect((body.error.details!.issues as Array<{ path: string }>).map((i) => i.path)).toContain(path);
   });
 
   it('refuses paid events until the wallet exists, saying why', async () => {
@@ -130,7 +139,9 @@ describe('listing and moderation', () => {
 
   it('lets only moderators reject (403 for members, the organizer included)', async () => {
     const event = await h.createEvent(organizer);
-    const [status, body] = await h.json<ErrorReply>('POST', `/events/${event.id}/reject`, organizer, { reason: 'x' });
+    const [status, body] = await h.json<ErrorReply>('POST', `/events/${event.id}/reject`, organizer, {
+      reason: 'x',
+    });
     expect(status).toBe(403);
     expect(body.error.code).toBe('forbidden');
     expect((await eventRow(event.id)).status).toBe('published');
@@ -141,7 +152,9 @@ describe('editing', () => {
   it('lets only the organizer edit: others get 403 and nothing changes', async () => {
     const event = await h.createEvent(organizer);
     const other = await createUser(ctx.db);
-    const [status, body] = await h.json<ErrorReply>('PATCH', `/events/${event.id}`, other, { title: 'Mine now' });
+    const [status, body] = await h.json<ErrorReply>('PATCH', `/events/${event.id}`, other, {
+      title: 'Mine now',
+    });
     expect(status).toBe(403);
     expect(body.error.code).toBe('forbidden');
     expect((await h.json('PATCH', `/events/${event.id}`, moderator, { title: 'Mod' }))[0]).toBe(403);
@@ -190,7 +203,8 @@ describe('participation', () => {
   it('is idempotent, waitlists past capacity and promotes the first waitlisted when a seat frees up', async () => {
     const event = await h.createEvent(organizer, { capacity: 1 });
     const [a, b, c] = await Promise.all([createUser(ctx.db), createUser(ctx.db), createUser(ctx.db)]);
-    const join = async (u: TestUser) => (await h.json<State>('PUT', `/events/${event.id}/participation`, u))[1];
+    const join = async (u: TestUser) =>
+      (await h.json<State>('PUT', `/events/${event.id}/participation`, u))[1];
     expect(await join(a!)).toEqual({ status: 'going', goingCount: 1, waitlistCount: 0 });
     expect(await join(a!)).toEqual({ status: 'going', goingCount: 1, waitlistCount: 0 });
     expect(await join(b!)).toEqual({ status: 'waitlisted', goingCount: 1, waitlistCount: 1 });
@@ -221,7 +235,11 @@ describe('participation', () => {
     const [status, body] = await h.json<ErrorReply>('PUT', `/events/${event.id}/participation`, joiner);
     expect(status).toBe(409);
     expect(body.error.code).toBe('conflict');
-    const [missing] = await h.json('PUT', '/events/0190a000-0000-7000-8000-000000000000/participation', joiner);
+    const [missing] = await h.json(
+      'PUT',
+      '/events/0190a000-0000-7000-8000-000000000000/participation',
+      joiner,
+    );
     expect(missing).toBe(404);
     const [bad, badBody] = await h.json<ErrorReply>('PUT', '/events/not-a-uuid/participation', joiner);
     expect(bad).toBe(400);
@@ -259,6 +277,29 @@ describe('cancelling', () => {
       .execute();
     const mine = pushes.find((p) => (p.data as { event: Event }).event.id === event.id);
     expect(mine?.rooms).toEqual(['events', `event:${event.id}`]);
-    expect((mine?.data as { event: Event }).event.myStatus).toBeNull();
+    expect((mine!.data as { event: Event }).event.myStatus).toBeNull();
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('documents every event and notification route with its errors', () => {
+    const info = { openapi: '3.1.0', info: { title: 'Plaza', version: '1' } };
+    // Building the routers reads nothing from deps; only the handlers do.
+    const events = eventRoutes({} as Deps).getOpenAPI31Document(info);
+    const notifications = notificationRoutes({} as Deps).getOpenAPI31Document(info);
+    expect(Object.keys(events.paths ?? {}).sort()).toEqual([
+      '/events',
+      '/events/{id}',
+      '/events/{id}/cancel',
+      '/events/{id}/participants',
+      '/events/{id}/participation',
+      '/events/{id}/reject',
+    ]);
+    expect(events.paths?.['/events/{id}']?.patch?.responses?.['403']).toBeTruthy();
+    expect(Object.keys(notifications.paths ?? {}).sort()).toEqual([
+      '/notifications',
+      '/notifications/read-all',
+      '/notifications/{id}/read',
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import type { AnyPush, Event, PushEnvelope } from '@plaza/client/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { notify } from '../../server/notifications/notifications.service.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { bearer, createUser, type TestUser } from '../helpers/factories.ts';
 import { connectLive, type Recorder } from '../helpers/live.ts';
@@ -23,14 +24,21 @@ afterAll(async () => {
 });
 
 async function live(options: Parameters<typeof connectLive>[0]): Promise<Recorder> {
-  const recorder = await connectLive(options);
+  // Subscribing names `me` explicitly, so ready() means the private topic is joined and synced.
+  const recorder = await connectLive({ ...options, topics: options.topics ?? ['me'] });
   recorders.push(recorder);
   return recorder;
 }
 
 type State = { status: string | null; goingCount: number; waitlistCount: number };
 
-async function request<T>(server: PlazaProcess, method: string, path: string, user: TestUser, body?: unknown) {
+async function request<T>(
+  server: PlazaProcess,
+  method: string,
+  path: string,
+  user: TestUser,
+  body?: unknown,
+) {
   const res = await fetch(`${server.url}/api/v1${path}`, {
     method,
     headers: { ...bearer(user), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -88,11 +96,18 @@ describe('participation under concurrency, through two instances', () => {
     expect(rows.slice(0, 40).every((r) => r.status === 'going')).toBe(true);
     expect(rows.slice(40).every((r) => r.status === 'waitlisted')).toBe(true);
     for (const row of rows) expect(answered.get(row.user_id)).toBe(row.status);
-    const event = await ctx.db.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirstOrThrow();
+    const event = await ctx.db
+      .selectFrom('events')
+      .selectAll()
+      .where('id', '=', eventId)
+      .executeTakeFirstOrThrow();
     expect(event).toMatchObject({ going_count: 40, waitlist_count: 80 });
 
     // The event page saw every join live, with counts that never passed the capacity.
-    await waitFor(() => participationPushes(watcher).length >= 120, { timeoutMs: 20_000, what: '120 pushes' });
+    await waitFor(() => participationPushes(watcher).length >= 120, {
+      timeoutMs: 20_000,
+      what: '120 pushes',
+    });
     const seen = participationPushes(watcher);
     expect(seen.every((p) => p.data.goingCount <= 40)).toBe(true);
     expect(seen.at(-1)?.data).toMatchObject({ goingCount: 40, waitlistCount: 80 });
@@ -105,16 +120,20 @@ describe('participation under concurrency, through two instances', () => {
     const left = await leaverLive.live.command('event:leave', { eventId });
     expect(left).toEqual({ status: null, goingCount: 40, waitlistCount: 79 });
 
-    const note = (await waitFor(
-      () => promotedLive.pushes.find((p) => p.type === 'notification:created'),
-      { timeoutMs: 10_000, what: 'the promotion notification' },
-    )) as AnyPush & PushEnvelope<'notification:created'>;
+    const note = (await waitFor(() => promotedLive.pushes.find((p) => p.type === 'notification:created'), {
+      timeoutMs: 10_000,
+      what: 'the promotion notification',
+    })) as AnyPush & PushEnvelope<'notification:created'>;
     expect(note.data.notification.type).toBe('event_promoted');
     expect(note.data.notification.url).toBe(`/events/${eventId}`);
     await waitFor(() =>
-      participationPushes(watcher).find((p) => p.data.user.id === firstWaitlisted.id && p.data.status === 'going'),
+      participationPushes(watcher).find(
+        (p) => p.data.user.id === firstWaitlisted.id && p.data.status === 'going',
+      ),
     );
-    const promotion = participationPushes(watcher).find((p) => p.data.user.id === firstWaitlisted.id && p.data.status === 'going');
+    const promotion = participationPushes(watcher).find(
+      (p) => p.data.user.id === firstWaitlisted.id && p.data.status === 'going',
+    );
     expect(promotion?.data).toMatchObject({ goingCount: 40, waitlistCount: 79 });
 
     const promotedRow = await ctx.db
@@ -132,5 +151,58 @@ describe('participation under concurrency, through two instances', () => {
       .execute();
     expect(notes.map((n) => n.user_id)).toEqual([firstWaitlisted.id]);
     expect(notes.map((n) => n.user_id)).not.toContain(second);
+  });
+
+  it("announces events on `events`, hides a rejected event's topic from others, and reads notifications by socket", async () => {
+    const organizer = await createUser(ctx.db);
+    const moderator = await createUser(ctx.db, { role: 'moderator' });
+    const listing = await live({ url: a.url, topics: ['events'] });
+    const created = await request<Event>(b, 'POST', '/events', organizer, {
+      title: 'Spam',
+      description: 'Buy now.',
+      startsAt: inMinutes(60),
+      endsAt: inMinutes(120),
+    });
+    const eventId = created.body.id;
+    const announced = (await waitFor(() =>
+      listing.pushes.find((p) => p.type === 'event:created' && p.data.event.id === eventId),
+    )) as PushEnvelope<'event:created'>;
+    expect(announced.data.event).toMatchObject({ title: 'Spam', myStatus: null, status: 'published' });
+
+    expect(
+      (await request(a, 'POST', `/events/${eventId}/reject`, moderator, { reason: 'spam' })).status,
+    ).toBe(200);
+    const update = (await waitFor(() =>
+      listing.pushes.find((p) => p.type === 'event:updated' && p.data.event.id === eventId),
+    )) as PushEnvelope<'event:updated'>;
+    expect(update.data.event.status).toBe('rejected');
+
+    const stranger = await createUser(ctx.db);
+    const strangerLive = await live({ url: b.url, token: stranger.token });
+    await expect(
+      strangerLive.live.command('subscribe', { topics: [`event:${eventId}`] }),
+    ).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    const organizerLive = await live({ url: b.url, token: organizer.token });
+    await expect(
+      organizerLive.live.command('subscribe', { topics: [`event:${eventId}`] }),
+    ).resolves.toBeTruthy();
+
+    const note = await ctx.db
+      .transaction()
+      .execute((trx) =>
+        notify(trx, { userId: organizer.id, type: 'follow', title: 'Hi', body: '', url: '/' }),
+      );
+    await expect(strangerLive.live.command('notification:read', { id: note!.id })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(organizerLive.live.command('notification:read', { id: note!.id })).resolves.toBeNull();
+    const row = await ctx.db
+      .selectFrom('notifications')
+      .select('read_at')
+      .where('id', '=', note!.id)
+      .executeTakeFirstOrThrow();
+    expect(row.read_at).not.toBeNull();
   });
 });

@@ -132,3 +132,30 @@ describe('feeds over REST', () => {
     expect([...times].sort().reverse()).toEqual(times);
   });
 });
+
+describe('OpenAPI document', () => {
+  it('documents every feed route with its error responses', async () => {
+    const res = await h.call('GET', '/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    const expected: Array<[string, string, string[]]> = [
+      ['/posts', 'post', ['201', '401', '429']],
+      ['/posts/{id}', 'patch', ['200', '401', '403', '404']],
+      ['/posts/{id}', 'delete', ['204', '403']],
+      ['/posts/{id}/like', 'put', ['200', '404']],
+      ['/posts/{id}/comments', 'post', ['201', '404']],
+      ['/comments/{id}', 'delete', ['204', '403']],
+      ['/feed', 'get', ['200', '401']],
+      ['/users/{username}/follow', 'put', ['200', '400', '404']],
+      ['/users/{username}/followers', 'get', ['200', '404']],
+    ];
+    for (const [path, method, statuses] of expected) {
+      const operation = doc.paths[`/api/v1${path}`]?.[method] ?? doc.paths[path]?.[method];
+      expect(operation, `${method} ${path}`).toBeDefined();
+      for (const status of statuses)
+        expect(operation!.responses[status], `${method} ${path} ${status}`).toBeDefined();
+    }
+  });
+});

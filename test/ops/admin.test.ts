@@ -55,7 +55,10 @@ describe('GET /api/v1/admin/stats', () => {
       sockets: number;
       queues: Record<string, Record<string, number>>;
     };
-    const users = await ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    const users = await ctx.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
     expect(stats.users).toBe(Number(users?.n));
     expect(stats.users).toBeGreaterThanOrEqual(2);
     expect(stats.posts).toBeGreaterThanOrEqual(0);

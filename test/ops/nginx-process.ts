@@ -35,13 +35,20 @@ export async function freePort(): Promise<number> {
 }
 
 /** Replaces `pattern` in `text`, failing loudly when the shipped config no longer has it. */
-function replaceOrFail(text: string, pattern: RegExp, replacement: (match: string, ...groups: string[]) => string) {
+function replaceOrFail(
+  text: string,
+  pattern: RegExp,
+  replacement: (match: string, ...groups: string[]) => string,
+) {
   if (!pattern.test(text)) throw new Error(`deploy/nginx.conf: expected ${pattern} to adapt it for the test`);
   return text.replace(pattern, replacement);
 }
 
 /** deploy/nginx.conf adapted to loopback: only addresses, ports and paths change. */
-export function adaptNginxConfig(shipped: string, options: { port: number; backends: number[]; dir: string }) {
+export function adaptNginxConfig(
+  shipped: string,
+  options: { port: number; backends: number[]; dir: string },
+) {
   let config = shipped;
   config = replaceOrFail(config, /\/var\/cache\/nginx/g, () => options.dir);
   config = replaceOrFail(config, /listen 8080;/g, () => `listen 127.0.0.1:${options.port};`);

@@ -10,6 +10,8 @@ import { createTestContext, type TestContext } from '../helpers/context.ts';
 let ctx: TestContext;
 let app: App;
 let redis: ReturnType<typeof createRedis>;
+/** Errors the app logged (a broken document is a 500 whose cause only the log names). */
+const logged: string[] = [];
 
 interface Operation {
   responses?: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }>;
@@ -44,12 +46,16 @@ const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\}
 beforeAll(async () => {
   ctx = await createTestContext();
   redis = createRedis(ctx.redisUrl, 'commands', 'test');
+  const logger = createLogger('silent', 'test');
+  logger.error = ((obj: { err?: unknown }) => {
+    logged.push(obj.err instanceof Error ? obj.err.message : JSON.stringify(obj));
+  }) as typeof logger.error;
   app = createApp({
     config: loadConfig(ctx.env),
     db: ctx.db,
     redis,
     queues: new Queues(redis, ctx.redisPrefix),
-    logger: createLogger('silent', 'test'),
+    logger,
     currentSeq: async () => (await readRelayPosition(ctx.db)).emittedSeq,
     isDraining: () => false,
     isRelayLeader: () => false,
@@ -63,7 +69,7 @@ afterAll(async () => {
 
 async function fetchDocument(): Promise<OpenApiDocument> {
   const res = await app.request('/api/v1/openapi.json');
-  expect(res.status).toBe(200);
+  expect(res.status, logged.at(-1)).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/application\/json/);
   return (await res.json()) as OpenApiDocument;
 }

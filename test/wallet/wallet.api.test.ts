@@ -218,6 +218,27 @@ describe('settlement', () => {
     await checkLedger(ctx.db);
   });
 
+  it('notifies each recipient once per transfer of a batch, each push counting the unread notifications so far', async () => {
+    const dan = await createUser(ctx.db);
+    await mintSettled(eve, 300);
+    const sent = [];
+    for (const amountCents of [100, 100]) {
+      sent.push(((await (await send(eve, { to: dan.username, amountCents })).json()) as Transfer).id);
+    }
+    expect(await settle(sent)).toEqual({ completed: 2, failed: 0 });
+    expect(await settle(sent)).toEqual({ completed: 0, failed: 0 });
+    const { rows } = await sql<{ count: number; id: string }>`
+      select (data->>'unreadCount')::int as count, data->'notification'->>'id' as id from event_log
+      where type = 'notification:created' and rooms = array[${`user:${dan.id}`}] order by id`.execute(ctx.db);
+    expect(rows.map((r) => r.count)).toEqual([1, 2]);
+    const notes = await ctx.db
+      .selectFrom('notifications')
+      .select('dedupe_key')
+      .where('user_id', '=', dan.id)
+      .execute();
+    expect(notes.map((n) => n.dedupe_key).sort()).toEqual(sent.map((id) => `transfer:${id}`).sort());
+  });
+
   it('runs the settlement hook of the transfer kind inside the settlement', async () => {
     const minted = await mintSettled(bob, 250);
     expect(settledHooks.map((s) => s.transfer.id)).toContain(minted.id);
@@ -278,9 +299,9 @@ describe('wallet reads', () => {
       const res = await send(carol, { to: i % 2 ? ada.username : bob.username, amountCents: 10 + i });
       sent.push(((await res.json()) as Transfer).id);
     }
-    const received = (await mint(admin, { username: carol.username, amountCents: 99 }).then((r) =>
-      r.json(),
-    )) as Transfer;
+    const received = (await (
+      await mint(admin, { username: carol.username, amountCents: 99 })
+    ).json()) as Transfer;
     const all: Transfer[] = [];
     let cursor: string | null = null;
     do {

@@ -1,0 +1,133 @@
+// Fault 4: PostgreSQL unreachable (a proxy the test controls drops every connection and refuses new
+// ones). Requests fail fast with 503 `unavailable`, nothing crashes, and service comes back by itself.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { bearer, createUser, type TestUser } from '../helpers/factories.ts';
+import { connectLive, type Recorder } from '../helpers/live.ts';
+import { type PlazaProcess, startServer, stopAll } from '../helpers/processes.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { errorLines, type PgProxy, startPgProxy } from './fault-harness.ts';
+
+/** Fast enough for a user to see an error page instead of a spinner. */
+const FAIL_FAST_MS = 5_000;
+
+let ctx: TestContext;
+let proxy: PgProxy;
+let servers: PlazaProcess[];
+const recorders: Recorder[] = [];
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  proxy = await startPgProxy();
+  const env = { ...ctx.env, DATABASE_URL: proxy.urlFor(ctx.databaseUrl) };
+  servers = await Promise.all([startServer(env, 'pg-a'), startServer(env, 'pg-b')]);
+});
+
+afterAll(async () => {
+  for (const r of recorders) r.close();
+  await stopAll(servers ?? []);
+  await proxy?.close();
+  await ctx?.close();
+});
+
+interface Timed {
+  status: number;
+  ms: number;
+  body: { error?: { code: string; message: string; details?: Record<string, unknown> } };
+}
+
+async function timed(url: string, init: RequestInit = {}): Promise<Timed> {
+  const started = Date.now();
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(20_000) });
+  const text = await res.text();
+  const json = res.headers.get('content-type')?.includes('application/json');
+  return { status: res.status, ms: Date.now() - started, body: json && text ? JSON.parse(text) : {} };
+}
+
+const postAs = (server: PlazaProcess, user: TestUser, body: string) =>
+  timed(`${server.url}/api/v1/posts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...bearer(user) },
+    body: JSON.stringify({ body }),
+  });
+
+const isLeader = async (s: PlazaProcess) =>
+  ((await (await fetch(`${s.url}/health`)).json()) as { relayLeader: boolean }).relayLeader;
+
+describe('PostgreSQL outage', () => {
+  it('answers 503 unavailable within seconds while the database is gone, and recovers by itself', async () => {
+    const user = await createUser(ctx.db);
+    const [a, b] = servers as [PlazaProcess, PlazaProcess];
+    expect((await postAs(a, user, 'before the outage')).status).toBe(201);
+    const watcher = await connectLive({ url: b.url, topics: ['feed'] });
+    recorders.push(watcher);
+    const writer = await connectLive({ url: a.url, token: user.token });
+    recorders.push(writer);
+    console.log('sockets up');
+    await waitFor(async () => (await isLeader(a)) || (await isLeader(b)), { what: 'a relay leader' });
+
+    console.log('cutting');
+    await proxy.cut();
+    console.log('cut');
+
+    const checks = await Promise.all([
+      timed(`${a.url}/ready`),
+      timed(`${b.url}/api/v1/posts`),
+      timed(`${a.url}/api/v1/me`, { headers: bearer(user) }),
+      postAs(b, user, 'during the outage'),
+      timed(`${a.url}/api/v1/users/${user.username}`),
+      timed(`${b.url}/`),
+    ]);
+    for (const [i, check] of checks.entries()) {
+      expect(check.ms, `request ${i} took ${check.ms} ms`).toBeLessThan(FAIL_FAST_MS);
+      expect(check.status, `request ${i}: ${JSON.stringify(check.body)}`).toBe(503);
+    }
+    // The API speaks the contract; /ready names the one that is down.
+    for (const check of checks.slice(0, 5)) expect(check.body.error?.code).toBe('unavailable');
+    expect(checks[0]!.body.error?.details).toMatchObject({ postgres: 'down', redis: 'up' });
+
+    // A socket command fails fast in the same words.
+    const started = Date.now();
+    const refused = await writer.live.command('post:create', { body: 'socket during the outage' }).then(
+      () => null,
+      (error: { code?: string }) => error,
+    );
+    expect(refused?.code).toBe('unavailable');
+    expect(Date.now() - started).toBeLessThan(FAIL_FAST_MS);
+
+    // Nobody crashed, and the relay let go of a leadership it can no longer hold.
+    expect(servers.every((s) => s.exit === null)).toBe(true);
+    await waitFor(async () => !(await isLeader(a)) && !(await isLeader(b)), {
+      timeoutMs: 10_000,
+      what: 'the relay to stand down',
+    });
+
+    await proxy.restore();
+    const recoveredIn = Date.now();
+    for (const s of servers) {
+      await waitFor(async () => (await timed(`${s.url}/ready`)).status === 200, {
+        timeoutMs: 15_000,
+        what: `${s.name} ready again`,
+      });
+    }
+    const after = await postAs(b, user, 'after the outage');
+    expect(after.status).toBe(201);
+    // The relay took leadership back: the new post reaches a live subscriber.
+    await waitFor(
+      () =>
+        watcher.pushes.some(
+          (p) => p.type === 'post:created' && (p.data as { post: { body: string } }).post.body === 'after the outage',
+        ),
+      { timeoutMs: 15_000, what: 'the post written after the outage to be pushed' },
+    );
+    expect((await isLeader(a)) || (await isLeader(b))).toBe(true);
+    expect(await writer.live.command('post:create', { body: 'socket after the outage' })).toMatchObject({
+      body: 'socket after the outage',
+    });
+    console.log(
+      `postgres outage: 503 in ${checks.map((c) => c.ms).join('/')} ms; recovered ${Date.now() - recoveredIn} ms after the proxy accepted again`,
+    );
+    expect(servers.every((s) => s.exit === null)).toBe(true);
+    expect(errorLines(servers)).toEqual([]);
+  });
+});

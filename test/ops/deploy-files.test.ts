@@ -1,0 +1,167 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
+
+const compose = spawnSync('sh', ['-c', 'command -v docker-compose'], { encoding: 'utf8' });
+const composeBinary = compose.status === 0 ? compose.stdout.trim() : null;
+if (!composeBinary) {
+  console.warn(
+    'test/ops/deploy-files: docker-compose absent (apt-get install docker-compose; .ci/run does): compose checks skipped',
+  );
+}
+
+/** compose's own view of compose.yaml, after interpolation and merges. */
+function composeConfig(args: string[]) {
+  return spawnSync(composeBinary!, ['-f', 'compose.yaml', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+  });
+}
+
+type Service = {
+  image?: string;
+  command?: string[];
+  restart?: string;
+  healthcheck?: { test?: string[]; disable?: boolean };
+  deploy?: { replicas?: number; resources?: { limits?: { cpus?: unknown; memory?: unknown } } };
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition: string }>;
+  volumes?: Array<string | { source: string; target: string }>;
+};
+
+interface Container {
+  command: string[];
+  readinessProbe?: { httpGet: { path: string } };
+  livenessProbe?: { httpGet: { path: string } };
+  lifecycle?: { preStop?: { exec?: { command: string[] } } };
+}
+interface PodTemplate {
+  template: { spec: { terminationGracePeriodSeconds?: number; containers: Container[] } };
+}
+
+describe.skipIf(!composeBinary)('compose.yaml', () => {
+  it('parses with docker-compose config -q', () => {
+    const result = composeConfig(['config', '-q']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('runs PostgreSQL, durable Redis, a one-shot migration, two servers, workers, nginx and Mailpit', () => {
+    const result = composeConfig(['config']);
+    expect(result.status).toBe(0);
+    const services = (parse(result.stdout) as { services: Record<string, Service> }).services;
+    expect(Object.keys(services).sort()).toEqual([
+      'mailpit',
+      'migrate',
+      'nginx',
+      'postgres',
+      'redis',
+      'server',
+      'workers',
+    ]);
+    expect(services.redis!.command).toEqual(
+      expect.arrayContaining(['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']),
+    );
+    // The package.json scripts, run without npm in between (npm does not forward SIGTERM).
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    const script = (name: string) => scripts[name]!.split(' ');
+    expect(services.migrate!.command).toEqual(script('migrate'));
+    expect(services.migrate!.restart).toBe('no');
+    expect(services.server!.command).toEqual(script('server'));
+    expect(services.server!.deploy?.replicas).toBe(2);
+    expect(services.server!.environment?.TRUST_PROXY).toBe('true');
+    expect(services.server!.depends_on?.migrate?.condition).toBe('service_completed_successfully');
+    expect(services.workers!.command).toEqual(script('workers'));
+    expect(services.workers!.environment?.SMTP_URL).toBe('smtp://mailpit:1025');
+    expect(JSON.stringify(services.nginx!.volumes)).toContain('deploy/nginx.conf');
+    for (const name of ['postgres', 'redis', 'mailpit', 'server', 'workers', 'nginx']) {
+      const service = services[name]!;
+      expect(service.restart, name).toBe('unless-stopped');
+      expect(service.healthcheck?.test?.length, name).toBeGreaterThan(0);
+      expect(service.deploy?.resources?.limits?.memory, name).toBeDefined();
+    }
+  });
+});
+
+describe('.env.example', () => {
+  it('lists every variable of server/config.ts', () => {
+    const schema = /const schema = z\.object\(\{([\s\S]*?)\n\}\);/.exec(read('server/config.ts'))?.[1] ?? '';
+    const variables = [...schema.matchAll(/^\s{2}([A-Z][A-Z0-9_]*):/gm)].map((m) => m[1]!);
+    expect(variables.length).toBeGreaterThan(15);
+    const listed = new Set([...read('.env.example').matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+    expect(variables.filter((v) => !listed.has(v))).toEqual([]);
+  });
+});
+
+describe('deploy/', () => {
+  it('builds a multi-stage, non-root image with production dependencies and a /health check', () => {
+    const dockerfile = read('deploy/Dockerfile');
+    expect(dockerfile).toMatch(/node:20-bookworm-slim/);
+    expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK[\s\S]*\/health/m);
+  });
+
+  it('has valid Kubernetes manifests with probes, draining, affinity and socket timeouts', () => {
+    const dir = path.join(root, 'deploy/k8s');
+    type Manifest = {
+      kind: string;
+      metadata: { name: string; annotations?: Record<string, string> };
+      spec: Record<string, unknown>;
+      data?: Record<string, string>;
+    };
+    const manifests: Manifest[] = [];
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
+      for (const doc of parseAllDocuments(readFileSync(path.join(dir, file), 'utf8'))) {
+        expect(doc.errors, file).toEqual([]);
+        manifests.push(doc.toJSON() as Manifest);
+      }
+    }
+    const kinds = manifests.map((m) => m.kind);
+    for (const kind of [
+      'Deployment',
+      'Service',
+      'Ingress',
+      'ConfigMap',
+      'Secret',
+      'HorizontalPodAutoscaler',
+      'PodDisruptionBudget',
+      'Job',
+    ]) {
+      expect(kinds, kind).toContain(kind);
+    }
+    const byName = (kind: string, name: string) =>
+      manifests.find((m) => m.kind === kind && m.metadata.name === name)!;
+
+    const pod = (byName('Deployment', 'plaza-server').spec as unknown as PodTemplate).template.spec;
+    const server = pod.containers[0]!;
+    expect(server.readinessProbe?.httpGet.path).toBe('/ready');
+    expect(server.livenessProbe?.httpGet.path).toBe('/health');
+    const pause = Number(server.lifecycle?.preStop?.exec?.command.at(-1));
+    expect(pause).toBeGreaterThan(0);
+    const shutdownMs = Number(byName('ConfigMap', 'plaza-config').data!.SHUTDOWN_TIMEOUT_MS);
+    expect((pod.terminationGracePeriodSeconds ?? 30) * 1000).toBeGreaterThan(pause * 1000 + shutdownMs);
+
+    const workers = (byName('Deployment', 'plaza-workers').spec as unknown as PodTemplate).template.spec
+      .containers[0]!;
+    expect(workers.command.join(' ')).toContain('workers/main.ts');
+    expect(workers.livenessProbe?.httpGet.path).toBe('/health');
+
+    const ingress = byName('Ingress', 'plaza').metadata.annotations!;
+    expect(ingress['nginx.ingress.kubernetes.io/affinity']).toBe('cookie');
+    // Socket.IO pings every 25 s: an idle socket must outlive that by the ping timeout.
+    expect(Number(ingress['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThan(45);
+    expect(Number(ingress['nginx.ingress.kubernetes.io/proxy-send-timeout'])).toBeGreaterThan(45);
+
+    const job = byName('Job', 'plaza-migrate').spec as unknown as PodTemplate;
+    expect(job.template.spec.containers[0]!.command.join(' ')).toContain('server/db/migrate.ts');
+  });
+});
