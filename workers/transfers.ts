@@ -71,7 +71,7 @@ export class SettlementBatcher {
 /** Makes sure every stale pending transfer has a job that will run. Returns how many were (re)queued. */
 export async function sweepPendingTransfers(deps: TransferWorkerDeps): Promise<number> {
   const ids = await listStalePending(deps.db, STALE_AFTER_MS, SWEEP_LIMIT);
-  const queue = deps.queues.get('transfers') as unknown as Queue<JobPayloads['transfers']>;
+  const queue = deps.queues.get('transfers');
   let requeued = 0;
   for (const transferId of ids) {
     const job = await queue.getJob(transferId);

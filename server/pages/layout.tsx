@@ -66,7 +66,7 @@ export function Layout(props: LayoutProps) {
               {props.viewer ? (
                 <>
                   <a href="/notifications" title="Notifications">
-                    🔔{' '}
+                    Notifications{' '}
                     <span class="badge" id="unread-badge" data-count={String(props.viewer.unreadCount)}>
                       {props.viewer.unreadCount}
                     </span>

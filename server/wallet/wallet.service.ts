@@ -4,7 +4,7 @@ import type { Page, Transfer, TransferKind } from '@plaza/client/protocol';
 import { type Actor, hasRole, userRoom } from '../auth/actor.ts';
 import type { Trx } from '../db/database.ts';
 import type { Deps } from '../deps.ts';
-import { AppError, forbidden, notFound, validationFailed } from '../lib/errors.ts';
+import { AppError, forbidden, notFound, unauthenticated, validationFailed } from '../lib/errors.ts';
 import { isUuid, newId } from '../lib/ids.ts';
 import { decodeCursor, type PageQuery, toPage } from '../lib/pagination.ts';
 import { appendEvent } from '../realtime/event-log.ts';
@@ -158,7 +158,7 @@ export async function createTransfer(
   actor: Actor | null,
   input: CreateTransferInput & { idempotencyKey: string },
 ): Promise<RequestedTransfer> {
-  if (!actor) throw new AppError('unauthenticated', 'Sign in first');
+  if (!actor) throw unauthenticated();
   const toUserId = await userIdByUsername(deps, input.to);
   if (toUserId === actor.userId)
     throw validationFailed([{ path: ['to'], message: 'cannot send money to yourself' }]);

@@ -110,8 +110,12 @@ export async function startPgProxy(target = { host: '127.0.0.1', port: 5432 }): 
     });
   await listen(0);
   const port = (server.address() as net.AddressInfo).port;
+  // Bounded: a close that waits on a straggler connection must not hold the test up.
   const closeServer = () =>
-    new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+    Promise.race([
+      new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
+      new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref()),
+    ]);
   const dropAll = () => {
     for (const socket of sockets) socket.destroy();
   };

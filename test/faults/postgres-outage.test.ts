@@ -63,12 +63,9 @@ describe('PostgreSQL outage', () => {
     recorders.push(watcher);
     const writer = await connectLive({ url: a.url, token: user.token });
     recorders.push(writer);
-    console.log('sockets up');
     await waitFor(async () => (await isLeader(a)) || (await isLeader(b)), { what: 'a relay leader' });
 
-    console.log('cutting');
     await proxy.cut();
-    console.log('cut');
 
     const checks = await Promise.all([
       timed(`${a.url}/ready`),

@@ -36,6 +36,17 @@ export async function checkLedger(db: Db): Promise<LedgerSummary> {
   for (const t of wrongEntries)
     expect(t.entries, `${t.status} transfer ${t.id}`).toBe(t.status === 'completed' ? 2 : 0);
 
+  // Seen once too: one notification and one settlement push per settled transfer (plus the creation push).
+  const { rows: noisy } = await sql<{ id: string; notes: number; pushes: number }>`
+    select t.id, coalesce(n.c, 0) as notes, coalesce(e.c, 0) as pushes
+    from transfers t
+    left join (select dedupe_key, count(*) as c from notifications group by dedupe_key) n
+      on n.dedupe_key = 'transfer:' || t.id
+    left join (select data->'transfer'->>'id' as id, count(*) as c from event_log
+      where type = 'transfer:updated' group by 1) e on e.id = t.id::text
+    where t.status <> 'pending'`.execute(db);
+  expect(noisy.filter((t) => t.notes !== 1 || t.pushes !== 2)).toEqual([]);
+
   const accounts = await db.selectFrom('wallet_accounts').select(['id', 'kind', 'balance_cents']).execute();
   const issuer = new Set(accounts.filter((a) => a.kind === 'issuer').map((a) => a.id));
   const settled = await db

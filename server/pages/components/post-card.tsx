@@ -21,7 +21,7 @@ export function PostCard({ post, link = true }: { post: Post; link?: boolean }) 
           ♥ <span class="like-count">{post.likeCount}</span>
         </button>
         <a href={`/posts/${post.id}`}>
-          💬 <span class="comment-count">{post.commentCount}</span>
+          <span class="comment-count">{post.commentCount}</span> comments
         </a>
       </div>
     </article>
