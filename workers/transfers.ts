@@ -1,8 +1,8 @@
 // Transfer settlement: jobs (id = transfer id) gathered into group commits, and the sweeper that
 // re-enqueues pending transfers whose job was lost (a crash between commit and enqueue, a long outage).
-import type { Job, Queue } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Db } from '../server/db/database.ts';
-import type { JobPayloads, Queues, TransferJob } from '../server/jobs/queues.ts';
+import type { Queues, TransferJob } from '../server/jobs/queues.ts';
 import type { Logger } from '../server/lib/logger.ts';
 import { listStalePending } from '../server/wallet/wallet.repository.ts';
 import { type SettlementHooks, settleTransfers } from '../server/wallet/wallet.settlement.ts';

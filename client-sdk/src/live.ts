@@ -73,7 +73,12 @@ export class LiveConnection {
     });
     this.socket.onAny((event: string, payload: unknown) => this.receive(event, payload));
     this.socket.on('connect', () => {
-      this.syncing = this.sync();
+      // Only this handler clears `syncing`, and only for its own sync: a sync that finishes at once
+      // must not leave a settled promise behind, nor clear a newer one.
+      const syncing: Promise<void> = this.sync().finally(() => {
+        if (this.syncing === syncing) this.syncing = null;
+      });
+      this.syncing = syncing;
     });
     this.socket.on('disconnect', () => {
       this.buffering = true;
@@ -167,9 +172,6 @@ export class LiveConnection {
   /** After each connect: join the topics again and replay what was missed, holding live pushes meanwhile. */
   private async sync(): Promise<void> {
     this.buffering = true;
-    // With no topics and nothing to resume nothing below awaits: yield first, or the `finally` would clear
-    // `syncing` before the connect handler assigns it, leaving a settled promise that ready() spins on.
-    await Promise.resolve();
     const reconnect = this.everConnected;
     let status: LiveStatus = reconnect ? 'resumed' : 'connected';
     try {
@@ -192,7 +194,6 @@ export class LiveConnection {
       return;
     } finally {
       this.everConnected = true;
-      this.syncing = null;
     }
     this.flush();
     this.setStatus(status);

@@ -67,7 +67,20 @@ const NET_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPI
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (isUnavailable(error)) return new AppError('unavailable', 'A backing service is unavailable, try again');
+  if (isRefusedValue(error)) return new AppError('validation_failed', 'A value is not valid here');
   return new AppError('internal', 'Something went wrong on our side');
+}
+
+/**
+ * PostgreSQL refusing a value the schemas let through: a NUL character (text cannot hold U+0000), a
+ * malformed uuid or date, a number out of the column's range. The input is at fault, not the server.
+ */
+const PG_REFUSED_VALUE = new Set(['22021', '22P05', '22P02', '22003', '22007', '22008']);
+
+function isRefusedValue(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && PG_REFUSED_VALUE.has(code);
 }
 
 function isUnavailable(error: unknown): boolean {

@@ -25,6 +25,8 @@ export function onCommand<K extends CommandName>(
   logger: Logger,
 ): void {
   const listener = async (raw: unknown, ack: unknown) => {
+    // `emit(name, ack)` without a payload: the callback comes first; answer it (validation_failed).
+    if (typeof raw === 'function' && ack === undefined) return listener(undefined, raw);
     // A command without an ack callback cannot be answered; the contract requires one.
     if (typeof ack !== 'function') return;
     const reply = ack as (response: Ack<Commands[K]['output']>) => void;

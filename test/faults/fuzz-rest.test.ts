@@ -58,13 +58,15 @@ beforeAll(async () => {
   member = await createUser(ctx.db);
   admin = await createUser(ctx.db, { role: 'admin' });
   // Real ids and names among the random ones, so some requests get past "not found" into the rules.
+  // They belong to a third user: a fuzzed suspension must not sign the fuzzing identities out.
+  const target = await createUser(ctx.db);
   const res = await app.request('/api/v1/posts', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...bearer(member) },
+    headers: { 'content-type': 'application/json', ...bearer(target) },
     body: JSON.stringify({ body: 'a post to fuzz around' }),
   });
   const post = (await res.json()) as Post;
-  realSegments.push(post.id, member.username, admin.username, member.sessionId);
+  realSegments.push(post.id, target.username, target.sessionId);
 });
 
 afterAll(async () => {

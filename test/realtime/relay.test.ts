@@ -52,6 +52,12 @@ describe('event log and relay', () => {
     client.close();
   });
 
+  it('is ready at once when connected with no topics and nothing to resume', async () => {
+    const client = await connectLive({ url: b.url });
+    expect(client.live.status).toBe('connected');
+    client.close();
+  });
+
   it('emits nothing for a rolled-back transaction', async () => {
     const client = await connectLive({ url: b.url, topics: ['feed'] });
     await expect(
