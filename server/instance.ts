@@ -74,10 +74,12 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     connectedSockets: async () => (roomServer ? (await roomServer.fetchSockets()).length : 0),
   });
 
-  const httpServer = await new Promise<HttpServer>((resolve) => {
+  // A port in use (or not allowed) is a start-up failure with a clear log line, not an unhandled 'error'.
+  const httpServer = await new Promise<HttpServer>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
       resolve(server as HttpServer),
     ) as HttpServer;
+    server.once('error', reject);
   });
   const port = (httpServer.address() as AddressInfo).port;
 

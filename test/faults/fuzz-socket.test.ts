@@ -9,9 +9,10 @@ import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { bearer, createUser, type TestUser } from '../helpers/factories.ts';
 import { type PlazaProcess, startServer, stopAll } from '../helpers/processes.ts';
 import { errorLines } from './fault-harness.ts';
-import { COMMAND_NAMES, contractErrorProblem, INJECTIONS, nastyPayload } from './fuzz-values.ts';
+import type { CommandName } from '@plaza/client/protocol';
+import { COMMAND_NAMES, contractErrorProblem, INJECTIONS, nastyPayload, nastyValue } from './fuzz-values.ts';
 
-const RUNS_PER_COMMAND = 25;
+const RUNS_PER_COMMAND = 60;
 const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 1_010);
 const INJECTION = INJECTIONS[0]!;
 
@@ -51,6 +52,39 @@ async function json<T>(method: string, path: string, user: TestUser | null, body
   return [res.status, (await res.json()) as T];
 }
 
+/** The fields of each command, filled with hostile or real values: shaped right, so they reach the services. */
+const FIELDS_OF: Record<CommandName, string[]> = {
+  subscribe: ['topics'],
+  unsubscribe: ['topics'],
+  resume: ['since'],
+  'post:create': ['body'],
+  'post:update': ['id', 'body'],
+  'post:delete': ['id'],
+  'comment:create': ['postId', 'body'],
+  'comment:delete': ['id'],
+  'post:like': ['postId'],
+  'post:unlike': ['postId'],
+  'user:follow': ['username'],
+  'user:unfollow': ['username'],
+  'event:join': ['eventId'],
+  'event:leave': ['eventId'],
+  'transfer:create': ['to', 'amountCents', 'memo', 'idempotencyKey'],
+  'notification:read': ['id'],
+};
+
+function shapedPayload(name: CommandName, real: string[]): fc.Arbitrary<unknown> {
+  const value = fc.oneof(
+    nastyValue,
+    fc.constantFrom(...real),
+    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }),
+    fc.array(fc.oneof(fc.constantFrom('feed', 'me', 'home', 'events', ...real.map((r) => `post:${r}`)), fc.string()), {
+      maxLength: 60,
+    }),
+  );
+  const fields = FIELDS_OF[name];
+  return fc.record(Object.fromEntries(fields.map((f) => [f, value])), { requiredKeys: fields.slice(0, 1) });
+}
+
 /** What an ack must be: `{ ok: true, data }` or `{ ok: false, error }` in the contract's error shape. */
 function ackProblem(ack: unknown): string | null {
   if (typeof ack !== 'object' || ack === null) return `ack ${JSON.stringify(ack)}`;
@@ -67,9 +101,12 @@ describe('socket command fuzzing', () => {
     const anonymous = await connect();
     const signedIn = await connect(member.token);
     const codes = new Map<string, number>();
+    const [, target] = await json<Post>('POST', '/posts', member, { body: 'a post to fuzz around' });
+    const real = [target.id, member.username, String(target.id).slice(0, 8), '0'];
     for (const name of COMMAND_NAMES) {
+      const payloads = fc.oneof(nastyPayload, shapedPayload(name, real), shapedPayload(name, real));
       await fc.assert(
-        fc.asyncProperty(fc.boolean(), nastyPayload, async (asMember, payload) => {
+        fc.asyncProperty(fc.boolean(), payloads, async (asMember, payload) => {
           const socket = asMember ? signedIn : anonymous;
           const ack: unknown = await socket.timeout(5_000).emitWithAck(name, payload);
           const problem = ackProblem(ack);
