@@ -2,6 +2,7 @@
 import { type Job, Worker, type WorkerOptions } from 'bullmq';
 import { loadConfigOrExit } from '../server/config.ts';
 import { createDb } from '../server/db/database.ts';
+import { ticketSettlementHook } from '../server/events/events.ticket-settlement.ts';
 import {
   bullPrefix,
   isQueueName,
@@ -48,7 +49,10 @@ const queues = new Queues(
 const mailer = createMailer(config.smtpUrl, config.mailFrom, logger);
 const metrics = createWorkerMetrics();
 /** Features that sell with transfers register what happens when theirs settle (events: paid tickets). */
-const settlementHooks = new SettlementHooks();
+const settlementHooks = new SettlementHooks().on(
+  'event_ticket',
+  ticketSettlementHook({ queues, logger, config }),
+);
 
 /** Every queue has exactly one handler: the mapped type makes a missing one a compile error. */
 const handlers: { [Q in QueueName]: (payload: JobPayloads[Q], job: Job) => Promise<void> } = {

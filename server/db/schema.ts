@@ -167,6 +167,8 @@ export interface EventParticipantsTable {
   /** Join order (identity, assigned under the event's row lock). */
   position: ColumnType<number, never, never>;
   joined_at: DefaultTimestamp;
+  /** The `event_ticket` transfer paying for this participation (paid events only). */
+  ticket_transfer_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface EventRemindersTable {

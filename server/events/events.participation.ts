@@ -1,5 +1,7 @@
 // Joining and leaving events: capacity under any concurrency (the event row is locked for every change),
 // the waitlist in join order, promotion of the first waitlisted when a seat frees up.
+// Paid events (see docs/contract-notes.md, "Paid tickets"): joining buys a ticket and waits in
+// `pending_payment`, which holds no seat; the ticket's settlement (events.ticket-settlement.ts) decides.
 import type { Page, ParticipationStatus, UserRef } from '@plaza/client/protocol';
 import type { Actor } from '../auth/actor.ts';
 import type { Trx } from '../db/database.ts';
@@ -10,21 +12,25 @@ import { KeyedSerializer } from '../lib/keyed-serializer.ts';
 import { decodeCursor, type PageQuery, toPage } from '../lib/pagination.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import { appendEvent } from '../realtime/event-log.ts';
+import { enqueueSettlement } from '../wallet/wallet.service.ts';
 import { scheduleReminders, unscheduleReminders } from './events.reminders.ts';
 import {
+  countParticipants,
   deleteParticipant,
   findEventView,
   findParticipant,
   findUserRef,
+  firstWaitlisted,
   insertParticipant,
   listParticipantPage,
   lockEvent,
-  promoteWaitlisted,
+  setParticipantStatus,
   type UserRefRow,
   updateEvent,
 } from './events.repository.ts';
 import { canSeeEvent, eventRoom } from './events.rooms.ts';
 import type { ParticipationInput } from './events.schema.ts';
+import { buyTicket, refundTicket } from './events.tickets.ts';
 
 export interface ParticipationState {
   status: ParticipationStatus | null;
@@ -40,6 +46,24 @@ export interface Participant {
 
 type Counts = Pick<EventRow, 'going_count' | 'waitlist_count'>;
 
+/** Who a promotion made `going` (reminders, after commit) and the tickets it bought (to settle). */
+export interface Promotion {
+  going: string[];
+  tickets: string[];
+}
+
+/** Transfers recorded by a participation change: enqueued after commit (the sweeper would find them anyway). */
+export async function settleSoon(
+  deps: Pick<Deps, 'queues' | 'logger'>,
+  ids: readonly string[],
+): Promise<void> {
+  for (const id of ids) await enqueueSettlement(deps, id);
+}
+
+/** The organizer attends their own paid event without a ticket (they would pay themselves). */
+export const needsTicket = (event: Pick<EventRow, 'price_cents' | 'organizer_id'>, userId: string): boolean =>
+  event.price_cents > 0 && event.organizer_id !== userId;
+
 /**
  * Joins and leaves of one event wait their turn here before taking a pooled connection: they would queue
  * on the event's row lock anyway, and a burst on one event must not occupy the whole pool (other requests
@@ -47,7 +71,7 @@ type Counts = Pick<EventRow, 'going_count' | 'waitlist_count'>;
  */
 const perEvent = new KeyedSerializer();
 
-const isOpen = (event: Pick<EventRow, 'status' | 'starts_at'>) =>
+export const isOpen = (event: Pick<EventRow, 'status' | 'starts_at'>) =>
   event.status === 'published' && event.starts_at.getTime() > Date.now();
 
 async function lockVisibleEvent(trx: Trx, actor: Actor, eventId: string): Promise<EventRow> {
@@ -56,7 +80,7 @@ async function lockVisibleEvent(trx: Trx, actor: Actor, eventId: string): Promis
   return event;
 }
 
-async function pushParticipation(
+export async function pushParticipation(
   trx: Trx,
   eventId: string,
   user: string | UserRefRow | undefined,
@@ -79,14 +103,6 @@ async function pushParticipation(
 }
 
 /**
- * Where a paid event's ticket will be bought once the wallet exists (an `event_ticket` transfer, the joiner
- * `pending_payment` until it settles). Paid events cannot be created yet, so this only guards old data.
- */
-function startTicketPurchase(_trx: Trx, _event: EventRow, _actor: Actor): never {
-  throw new AppError('conflict', 'Paid events need the wallet, which is not available yet');
-}
-
-/**
  * Idempotent: joining again answers the current status. `going` while seats remain, else `waitlisted`.
  * The event row lock is the queue every concurrent join waits in, so the locked part is kept to a few statements.
  */
@@ -102,7 +118,7 @@ export async function joinEvent(
       const event = await lockVisibleEvent(trx, actor, input.eventId);
       const unchanged = async () => {
         const existing = await findParticipant(trx, event.id, actor.userId);
-        return existing ? { event, status: existing.status, changed: false } : null;
+        return existing ? { event, status: existing.status, changed: false, tickets: [] as string[] } : null;
       };
       if (event.status !== 'published' || !isOpen(event)) {
         const already = await unchanged();
@@ -112,7 +128,17 @@ export async function joinEvent(
           event.status === 'published' ? 'The event has already started' : `The event is ${event.status}`,
         );
       }
-      if (event.price_cents > 0) return (await unchanged()) ?? startTicketPurchase(trx, event, actor);
+      if (needsTicket(event, actor.userId)) {
+        // No seat yet, so the counts do not move: the ticket's settlement makes them going or waitlisted.
+        const already = await unchanged();
+        if (already) return already;
+        if (!(await insertParticipant(trx, event.id, actor.userId, 'pending_payment'))) {
+          throw new AppError('conflict', 'Your participation changed meanwhile, try again');
+        }
+        const ticket = await buyTicket(trx, event, actor.userId);
+        await pushParticipation(trx, event.id, user, 'pending_payment', event);
+        return { event, status: 'pending_payment' as const, changed: true, tickets: [ticket] };
+      }
 
       const status: ParticipationStatus =
         event.capacity === null || event.going_count < event.capacity ? 'going' : 'waitlisted';
@@ -128,9 +154,10 @@ export async function joinEvent(
       };
       await updateEvent(trx, event.id, counts);
       await pushParticipation(trx, event.id, user, status, counts);
-      return { event: { ...event, ...counts }, status, changed: true };
+      return { event: { ...event, ...counts }, status, changed: true, tickets: [] as string[] };
     }),
   );
+  await settleSoon(deps, outcome.tickets);
   if (outcome.changed && outcome.status === 'going') {
     await scheduleReminders(deps, outcome.event, [actor.userId]);
   }
@@ -141,7 +168,11 @@ export async function joinEvent(
   };
 }
 
-/** Idempotent: leaving when not participating answers `status: null`. A freed seat promotes the first waitlisted. */
+/**
+ * Idempotent: leaving when not participating answers `status: null`. A freed seat promotes the first waitlisted.
+ * A paid ticket is refunded when leaving before the start (or from a closed event); a ticket still pending
+ * is refunded by its settlement, which finds the participation gone.
+ */
 export async function leaveEvent(
   deps: Deps,
   actor: Actor | null,
@@ -152,7 +183,7 @@ export async function leaveEvent(
     deps.db.transaction().execute(async (trx) => {
       const event = await lockVisibleEvent(trx, actor, input.eventId);
       const existing = await findParticipant(trx, event.id, actor.userId);
-      if (!existing) return { event, left: null, promoted: [] as string[] };
+      if (!existing) return { event, left: null, promoted: [] as string[], transfers: [] as string[] };
       await deleteParticipant(trx, event.id, actor.userId);
       const counts: Counts = {
         going_count: event.going_count - (existing.status === 'going' ? 1 : 0),
@@ -160,19 +191,24 @@ export async function leaveEvent(
       };
       await updateEvent(trx, event.id, counts);
       await pushParticipation(trx, event.id, actor.userId, null, counts);
+      const refunds: string[] = [];
+      if (existing.ticket_transfer_id && (event.status !== 'published' || isOpen(event))) {
+        const refund = await refundTicket(trx, existing.ticket_transfer_id);
+        if (refund) refunds.push(refund);
+      }
       const after = { ...event, ...counts };
-      const promoted = await promoteToCapacity(trx, after);
+      const promotion = await promoteToCapacity(trx, after);
+      // Re-read (the row is ours until commit): the promotion moved the counts.
+      const final = (await lockEvent(trx, event.id)) ?? after;
       return {
-        event: {
-          ...after,
-          going_count: after.going_count + promoted.length,
-          waitlist_count: after.waitlist_count - promoted.length,
-        },
+        event: final,
         left: existing.status,
-        promoted,
+        promoted: promotion.going,
+        transfers: [...refunds, ...promotion.tickets],
       };
     }),
   );
+  await settleSoon(deps, outcome.transfers);
   if (outcome.left === 'going') await unscheduleReminders(deps, outcome.event, [actor.userId]);
   await scheduleReminders(deps, outcome.event, outcome.promoted);
   return { status: null, goingCount: outcome.event.going_count, waitlistCount: outcome.event.waitlist_count };
@@ -180,31 +216,47 @@ export async function leaveEvent(
 
 /**
  * Fills free seats from the waitlist in join order, in the caller's transaction (the event row is locked):
- * each promoted participant is notified and the event's watchers see the new counts. Returns their ids.
+ * each promoted participant is notified and the event's watchers see the new counts.
+ * On a paid event the promoted buy a ticket first (`pending_payment`), and seats already being paid for
+ * are not offered again: free = capacity − going − pending_payment.
  */
-export async function promoteToCapacity(trx: Trx, event: EventRow): Promise<string[]> {
-  if (!isOpen(event) || event.waitlist_count === 0) return [];
-  const free = event.capacity === null ? event.waitlist_count : event.capacity - event.going_count;
-  const promoted = await promoteWaitlisted(trx, event.id, Math.min(free, event.waitlist_count));
-  if (promoted.length === 0) return [];
-  await updateEvent(trx, event.id, {
-    going_count: event.going_count + promoted.length,
+export async function promoteToCapacity(trx: Trx, event: EventRow): Promise<Promotion> {
+  const none: Promotion = { going: [], tickets: [] };
+  if (!isOpen(event) || event.waitlist_count === 0) return none;
+  const paying = event.price_cents > 0 ? await countParticipants(trx, event.id, 'pending_payment') : 0;
+  const free = event.capacity === null ? event.waitlist_count : event.capacity - event.going_count - paying;
+  const promoted = await firstWaitlisted(trx, event.id, Math.min(free, event.waitlist_count));
+  if (promoted.length === 0) return none;
+  const going = promoted.filter((userId) => !needsTicket(event, userId));
+  const buying = promoted.filter((userId) => needsTicket(event, userId));
+  await setParticipantStatus(trx, event.id, going, 'going');
+  await setParticipantStatus(trx, event.id, buying, 'pending_payment');
+  const counts: Counts = {
+    going_count: event.going_count + going.length,
     waitlist_count: event.waitlist_count - promoted.length,
-  });
-  for (const [index, userId] of promoted.entries()) {
+  };
+  await updateEvent(trx, event.id, counts);
+  const tickets: string[] = [];
+  let running: Counts = { going_count: event.going_count, waitlist_count: event.waitlist_count };
+  for (const userId of promoted) {
+    const paid = needsTicket(event, userId);
+    running = {
+      going_count: running.going_count + (paid ? 0 : 1),
+      waitlist_count: running.waitlist_count - 1,
+    };
+    if (paid) tickets.push(await buyTicket(trx, event, userId));
     await notify(trx, {
       userId,
       type: 'event_promoted',
-      title: `You're going to ${event.title}`,
-      body: 'A seat freed up and you were first on the waitlist.',
+      title: paid ? `A seat freed up at ${event.title}` : `You're going to ${event.title}`,
+      body: paid
+        ? 'You were first on the waitlist: your ticket is being paid, the seat is yours once it goes through.'
+        : 'A seat freed up and you were first on the waitlist.',
       url: `/events/${event.id}`,
     });
-    await pushParticipation(trx, event.id, userId, 'going', {
-      going_count: event.going_count + index + 1,
-      waitlist_count: event.waitlist_count - index - 1,
-    });
+    await pushParticipation(trx, event.id, userId, paid ? 'pending_payment' : 'going', running);
   }
-  return promoted;
+  return { going, tickets };
 }
 
 /** Participants in join order (going first in time, then the waitlist as it queued). */

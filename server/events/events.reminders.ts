@@ -25,14 +25,20 @@ export const reminderEmailJobId = (eventId: string, userId: string): string =>
 export const reminderDelayMs = (startsAt: Date, leadMinutes: number, now = Date.now()): number =>
   Math.max(0, startsAt.getTime() - leadMinutes * 60_000 - now);
 
-/** (Re)schedules reminders; adding an existing job id is a no-op. Failures are logged: the reconciler repairs. */
+/**
+ * (Re)schedules reminders; adding an existing job id is a no-op. Failures are logged: the reconciler repairs.
+ * `minDelayMs` is for callers still inside the transaction that makes the participant going (a ticket's
+ * settlement): a job that ran before that commit would find them not going and end, and its kept id would
+ * hide the reminder from the reconciler.
+ */
 export async function scheduleReminders(
   deps: SchedulingDeps,
   event: { id: string; starts_at: Date },
   userIds: readonly string[],
+  minDelayMs = 0,
 ): Promise<void> {
   if (userIds.length === 0 || event.starts_at.getTime() <= Date.now()) return;
-  const delay = reminderDelayMs(event.starts_at, deps.config.reminderLeadMinutes);
+  const delay = Math.max(minDelayMs, reminderDelayMs(event.starts_at, deps.config.reminderLeadMinutes));
   try {
     await Promise.all(
       userIds.map((userId) =>

@@ -93,6 +93,7 @@ export interface ParticipantRow {
   status: ParticipationStatus;
   position: number;
   joined_at: Date;
+  ticket_transfer_id: string | null;
 }
 
 export async function findParticipant(
@@ -102,7 +103,7 @@ export async function findParticipant(
 ): Promise<ParticipantRow | undefined> {
   return db
     .selectFrom('event_participants')
-    .select(['user_id', 'status', 'position', 'joined_at'])
+    .select(['user_id', 'status', 'position', 'joined_at', 'ticket_transfer_id'])
     .where('event_id', '=', eventId)
     .where('user_id', '=', userId)
     .executeTakeFirst();
@@ -131,10 +132,10 @@ export async function deleteParticipant(db: Executor, eventId: string, userId: s
     .execute();
 }
 
-/** The first `count` waitlisted participants in join order, made `going`; returns their ids in that order. */
-export async function promoteWaitlisted(db: Executor, eventId: string, count: number): Promise<string[]> {
+/** The first `count` waitlisted participants in join order. */
+export async function firstWaitlisted(db: Executor, eventId: string, count: number): Promise<string[]> {
   if (count <= 0) return [];
-  const first = await db
+  const rows = await db
     .selectFrom('event_participants')
     .select('user_id')
     .where('event_id', '=', eventId)
@@ -142,15 +143,36 @@ export async function promoteWaitlisted(db: Executor, eventId: string, count: nu
     .orderBy('position', 'asc')
     .limit(count)
     .execute();
-  const ids = first.map((r) => r.user_id);
-  if (ids.length === 0) return [];
+  return rows.map((r) => r.user_id);
+}
+
+export async function setParticipantStatus(
+  db: Executor,
+  eventId: string,
+  userIds: readonly string[],
+  status: ParticipationStatus,
+): Promise<void> {
+  if (userIds.length === 0) return;
   await db
     .updateTable('event_participants')
-    .set({ status: 'going' })
+    .set({ status })
     .where('event_id', '=', eventId)
-    .where('user_id', 'in', ids)
+    .where('user_id', 'in', userIds)
     .execute();
-  return ids;
+}
+
+export async function countParticipants(
+  db: Executor,
+  eventId: string,
+  status: ParticipationStatus,
+): Promise<number> {
+  const row = await db
+    .selectFrom('event_participants')
+    .select(sql<number>`count(*)::int`.as('n'))
+    .where('event_id', '=', eventId)
+    .where('status', '=', status)
+    .executeTakeFirstOrThrow();
+  return row.n;
 }
 
 /** Ids of participants with one of `statuses`, in join order. */
@@ -169,7 +191,7 @@ export async function participantIds(
   return rows.map((r) => r.user_id);
 }
 
-export interface ParticipantPageRow extends ParticipantRow {
+export interface ParticipantPageRow extends Omit<ParticipantRow, 'ticket_transfer_id'> {
   username: string;
   display_name: string;
 }

@@ -40,7 +40,7 @@ const create = createRoute({
   method: 'post',
   path: '/events',
   tags,
-  summary: 'Create an event (free events only until the wallet exists)',
+  summary: 'Create an event (priceCents > 0: joining buys a ticket)',
   middleware: [requireActor] as const,
   request: { body: jsonBody(createEventSchema) },
   responses: { 201: jsonResponse(EventSchema, 'The new event'), ...errorResponses(401) },
@@ -69,7 +69,7 @@ const cancel = createRoute({
   method: 'post',
   path: '/events/{id}/cancel',
   tags,
-  summary: 'Cancel an event (organizer or moderator); participants are notified',
+  summary: 'Cancel an event (organizer or moderator); participants are notified, tickets refunded',
   middleware: [requireActor] as const,
   request: { params: eventIdParams },
   responses: { 200: jsonResponse(EventSchema, 'The cancelled event'), ...errorResponses(401, 403, 404, 409) },
@@ -89,7 +89,8 @@ const join = createRoute({
   method: 'put',
   path: '/events/{id}/participation',
   tags,
-  summary: 'Join (idempotent): going while seats remain, else waitlisted',
+  summary:
+    'Join (idempotent): going while seats remain, else waitlisted; a paid event: pending_payment until the ticket settles',
   middleware: [requireActor] as const,
   request: { params: eventIdParams },
   responses: {
@@ -102,7 +103,8 @@ const leave = createRoute({
   method: 'delete',
   path: '/events/{id}/participation',
   tags,
-  summary: 'Leave (idempotent); a freed seat promotes the first waitlisted',
+  summary:
+    'Leave (idempotent); a freed seat promotes the first waitlisted; a paid ticket is refunded before the start',
   middleware: [requireActor] as const,
   request: { params: eventIdParams },
   responses: {

@@ -10,7 +10,7 @@ import { type PageQuery, toPage } from '../lib/pagination.ts';
 import { decodeTimeCursor, timeKeyOf } from '../lib/time-cursor.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import { appendEvent } from '../realtime/event-log.ts';
-import { promoteToCapacity } from './events.participation.ts';
+import { promoteToCapacity, settleSoon } from './events.participation.ts';
 import { scheduleReminders, unscheduleReminders } from './events.reminders.ts';
 import {
   type EventChanges,
@@ -24,6 +24,7 @@ import {
 } from './events.repository.ts';
 import { canSeeEvent, EVENTS_ROOM, eventRoom } from './events.rooms.ts';
 import type { CreateEventInput, RejectEventInput, UpdateEventInput } from './events.schema.ts';
+import { refundEventTickets } from './events.tickets.ts';
 
 export const eventViewToEvent = (row: EventView): Event => ({
   id: row.id,
@@ -48,19 +49,6 @@ export const eventViewToEvent = (row: EventView): Event => ({
 
 const invalid = (path: string, message: string) =>
   new AppError('validation_failed', message, { issues: [{ path, message }] });
-
-/**
- * Where a paid event's ticket purchase plugs in once the wallet exists: it will create the `event_ticket`
- * transfer and put the joiner in `pending_payment`. Until then paid events are refused at creation.
- */
-export function requireFreeEvent(priceCents: number): void {
-  if (priceCents > 0) {
-    throw invalid(
-      'priceCents',
-      'Paid events need the wallet, which is not available yet: set priceCents to 0',
-    );
-  }
-}
 
 /** Cross-field rules shared by create and edit (the schema checks each field alone). */
 function checkSchedule(startsAt: Date, endsAt: Date, startChanged: boolean): void {
@@ -96,7 +84,6 @@ export async function createEvent(deps: Deps, actor: Actor | null, input: Create
   const startsAt = new Date(input.startsAt);
   const endsAt = new Date(input.endsAt);
   checkSchedule(startsAt, endsAt, true);
-  requireFreeEvent(input.priceCents ?? 0);
   const id = newId();
   const event = await deps.db.transaction().execute(async (trx) => {
     await insertEvent(trx, {
@@ -142,7 +129,12 @@ export async function updateEventDetails(
     const endsAt = input.endsAt ? new Date(input.endsAt) : before.ends_at;
     const moved = startsAt.getTime() !== before.starts_at.getTime();
     checkSchedule(startsAt, endsAt, moved);
-    if (input.priceCents !== undefined) requireFreeEvent(input.priceCents);
+    if (input.priceCents !== undefined && input.priceCents !== before.price_cents) {
+      // Who paid (or joined for free) would hold a seat at another price than the others.
+      const joined = await participantIds(trx, id, ['going', 'waitlisted', 'pending_payment']);
+      if (joined.length > 0)
+        throw new AppError('conflict', 'The price cannot change once people have joined');
+    }
     const capacity = input.capacity === undefined ? before.capacity : input.capacity;
     if (capacity !== null && capacity < before.going_count) {
       throw new AppError('conflict', `${before.going_count} people are going: capacity cannot go below that`);
@@ -159,7 +151,7 @@ export async function updateEventDetails(
     };
     await updateEvent(trx, id, changes);
     // More seats (or none limited any more): the waitlist moves up in join order.
-    const promoted = await promoteToCapacity(trx, { ...before, capacity });
+    const promotion = await promoteToCapacity(trx, { ...before, capacity });
     const event = await pushedEvent(trx, id);
     await appendEvent(trx, {
       type: 'event:updated',
@@ -168,16 +160,20 @@ export async function updateEventDetails(
       data: { event },
     });
     const going = moved ? await participantIds(trx, id, ['going']) : [];
-    return { event, promoted, going, before };
+    return { event, promotion, going, before };
   });
+  await settleSoon(deps, outcome.promotion.tickets);
   // After commit: new jobs first (their ids carry the new start), then the old ones go.
   const now = { id, starts_at: new Date(outcome.event.startsAt) };
-  await scheduleReminders(deps, now, [...outcome.going, ...outcome.promoted]);
+  await scheduleReminders(deps, now, [...outcome.going, ...outcome.promotion.going]);
   await unscheduleReminders(deps, outcome.before, outcome.going);
   return getEvent(deps, actor, id);
 }
 
-/** Ends an event for good: participants are told, reminders dropped. Used by cancel and reject. */
+/**
+ * Ends an event for good: participants are told, reminders dropped, completed tickets refunded (once each:
+ * see events.tickets.ts; tickets still pending are refunded when they settle). Used by cancel and reject.
+ */
 async function closeEvent(
   deps: Deps,
   actor: Actor,
@@ -213,9 +209,13 @@ async function closeEvent(
       rooms: [EVENTS_ROOM, eventRoom(id)],
       data: { event },
     });
-    return { before, going: await participantIds(trx, id, ['going']) };
+    const refunds = await refundEventTickets(trx, id);
+    return { before, going: await participantIds(trx, id, ['going']), refunds };
   });
-  if (outcome) await unscheduleReminders(deps, outcome.before, outcome.going);
+  if (outcome) {
+    await settleSoon(deps, outcome.refunds);
+    await unscheduleReminders(deps, outcome.before, outcome.going);
+  }
   return getEvent(deps, actor, id);
 }
 

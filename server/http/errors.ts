@@ -23,9 +23,11 @@ function fromHttpException(error: HTTPException): AppError {
   if (error.status === 403) return new AppError('forbidden', 'You are not allowed to do this');
   if (error.status === 404) return new AppError('not_found', 'Not found');
   // zod-openapi's media-type gate: a body sent without `Content-Type: application/json` is not our JSON.
-  if (error.status === 415) return new AppError('invalid_json', 'Send the body as JSON (Content-Type: application/json)');
+  if (error.status === 415)
+    return new AppError('invalid_json', 'Send the body as JSON (Content-Type: application/json)');
   // Any other refusal of the request itself is the client's to fix, not a fault of ours.
-  if (error.status >= 400 && error.status < 500) return new AppError('validation_failed', error.message || 'Bad request');
+  if (error.status >= 400 && error.status < 500)
+    return new AppError('validation_failed', error.message || 'Bad request');
   return new AppError('internal', 'Something went wrong on our side');
 }
 
@@ -35,7 +37,8 @@ export function errorHandler(logger: Logger): ErrorHandler {
     const where = { reqId: c.get('requestId'), method: c.req.method, path: c.req.path };
     if (appError.code === 'internal') logger.error({ err: error, ...where }, 'request failed');
     // A backing service away is an outage (/ready says so), not a bug: one warning line per request.
-    else if (appError.code === 'unavailable') logger.warn({ ...where, cause: String(error) }, 'request failed');
+    else if (appError.code === 'unavailable')
+      logger.warn({ ...where, cause: String(error) }, 'request failed');
     return renderError(c, appError);
   };
 }

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { Actor } from '../auth/actor.ts';
 import { toAppError, validationFailed } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import { budgetOf } from './command-budget.ts';
 import type { PlazaSocket } from './socket-types.ts';
 
 export interface CommandContext {
@@ -30,12 +31,19 @@ export function onCommand<K extends CommandName>(
     // A command without an ack callback cannot be answered; the contract requires one.
     if (typeof ack !== 'function') return;
     const reply = ack as (response: Ack<Commands[K]['output']>) => void;
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) {
-      reply({ ok: false, error: validationFailed(parsed.error.issues).toBody().error });
+    const budget = budgetOf(socket);
+    try {
+      budget.acquire();
+    } catch (error) {
+      reply({ ok: false, error: toAppError(error).toBody().error });
       return;
     }
     try {
+      const parsed = schema.safeParse(raw);
+      if (!parsed.success) {
+        reply({ ok: false, error: validationFailed(parsed.error.issues).toBody().error });
+        return;
+      }
       const data = await handler(parsed.data, { socket, actor: socket.data.actor, logger });
       reply({ ok: true, data });
     } catch (error) {
@@ -44,6 +52,8 @@ export function onCommand<K extends CommandName>(
         logger.error({ err: error, command: name, socketId: socket.id }, 'socket command failed');
       }
       reply({ ok: false, error: appError.toBody().error });
+    } finally {
+      budget.release();
     }
   };
   // Socket.IO's typed `on` cannot express "validate unknown input first"; the listener narrows itself.

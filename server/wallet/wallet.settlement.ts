@@ -138,6 +138,7 @@ export async function settleTransfers(
 
     const events: NewEvent[] = [];
     const notifications: NewNotification[] = [];
+    const settledForHooks: SettledTransfer[] = [];
     for (const o of outcomes) {
       const view: TransferView = {
         ...o.row,
@@ -156,8 +157,16 @@ export async function settleTransfers(
       });
       const notification = notificationOf(deps.currency, transfer);
       if (notification) notifications.push(notification);
-      await deps.hooks.run(trx, { transfer, reference: o.row.reference });
+      settledForHooks.push({ transfer, reference: o.row.reference });
     }
+    // Hooks lock their own rows (events: the event's row); taken in reference order, two settlements
+    // touching the same events cannot deadlock. They run before the notifications below, so a hook may
+    // send its own, more precise one under the same dedupe key (`transferDedupeKey`).
+    settledForHooks.sort(
+      (a, b) =>
+        compareText(a.reference ?? '', b.reference ?? '') || compareText(a.transfer.id, b.transfer.id),
+    );
+    for (const settled of settledForHooks) await deps.hooks.run(trx, settled);
     // One balance push per user account touched, with its balance as this transaction commits it.
     for (const account of accounts) {
       if (account.user_id && balance.get(account.id) !== account.balance_cents) {
@@ -175,12 +184,17 @@ export async function settleTransfers(
   });
 }
 
+/** The dedupe key of a transfer's settlement notification: one per transfer, whoever sends it first. */
+export const transferDedupeKey = (transferId: string): string => `transfer:${transferId}`;
+
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** transfer_received to the recipient (mints included: it is money arriving), transfer_failed to the sender. */
 function notificationOf(currency: string, transfer: Transfer): NewNotification | null {
   const amount = formatMoney(transfer.amountCents, currency);
   const memo = transfer.memo ? `: “${transfer.memo}”` : '';
   // Keyed by transfer: a settlement retried after a crash never notifies twice.
-  const dedupeKey = `transfer:${transfer.id}`;
+  const dedupeKey = transferDedupeKey(transfer.id);
   if (transfer.status === 'completed') {
     return {
       userId: transfer.to.id,

@@ -79,17 +79,18 @@ describe('creating events', () => {
     expect((body.error.details!.issues as Array<{ path: string }>).map((i) => i.path)).toContain(path);
   });
 
-  it('refuses paid events until the wallet exists, saying why', async () => {
-    const [status, body] = await h.json<ErrorReply>('POST', '/events', organizer, {
+  it('creates paid events, their price shown to everyone', async () => {
+    const [status, event] = await h.json<Event>('POST', '/events', organizer, {
       title: 'Paid',
       description: 'D',
       startsAt: inMinutes(60),
       endsAt: inMinutes(120),
       priceCents: 500,
     });
-    expect(status).toBe(400);
-    expect(body.error.code).toBe('validation_failed');
-    expect(body.error.message).toMatch(/wallet/i);
+    expect(status).toBe(201);
+    expect(event.priceCents).toBe(500);
+    const [, seen] = await h.json<Event>('GET', `/events/${event.id}`, null);
+    expect(seen.priceCents).toBe(500);
   });
 
   it('refuses anonymous creation with 401', async () => {
