@@ -35,6 +35,8 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     poolSize: config.databasePoolSize,
     applicationName: 'plaza-server',
     onError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
+    // Requests run short queries: past 5 s the database is unreachable, answer 503 rather than hang.
+    queryTimeoutMs: 5_000,
   });
   const redis = createRedis(config.redisUrl, 'commands', 'plaza-server', logger);
   // The adapter needs its own pair: a subscriber connection can run nothing else.

@@ -24,6 +24,11 @@ export interface DbOptions {
   poolSize: number;
   applicationName: string;
   onError?: (error: Error) => void;
+  /**
+   * Longest wait for one query's answer (default 30 s). A connection whose server went silent (a
+   * network partition) otherwise holds its request until the kernel gives up, many minutes later.
+   */
+  queryTimeoutMs?: number;
 }
 
 export function createPool(options: DbOptions): pg.Pool {
@@ -35,7 +40,7 @@ export function createPool(options: DbOptions): pg.Pool {
     // Fail fast when PostgreSQL is unreachable: a request should get 503, not hang.
     connectionTimeoutMillis: 3_000,
     idleTimeoutMillis: 30_000,
-    query_timeout: 30_000,
+    query_timeout: options.queryTimeoutMs ?? 30_000,
   });
   // Idle clients that lose their server emit 'error' on the pool; without a listener the process dies.
   pool.on('error', (error) => options.onError?.(error));

@@ -89,7 +89,7 @@ function isUnavailable(error: unknown): boolean {
   const message = (error as { message?: unknown }).message;
   if (typeof code === 'string' && (PG_UNAVAILABLE.has(code) || NET_UNAVAILABLE.has(code))) return true;
   if (typeof message === 'string') {
-    return /Connection terminated|timeout exceeded when trying to connect|Connection is closed|max retries per request/i.test(
+    return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Connection is closed|max retries per request/i.test(
       message,
     );
   }

@@ -10,7 +10,7 @@ import { notFound, unauthenticated } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { toPage } from '../lib/pagination.ts';
 import { decodeTimeCursor, timeKeyOf } from '../lib/time-cursor.ts';
-import { appendEvent, appendEvents, type NewEvent } from '../realtime/event-log.ts';
+import { appendEvents, type NewEvent } from '../realtime/event-log.ts';
 import { listNotificationPage, markAllRead, markRead } from './notifications.repository.ts';
 import type { NotificationListQuery, ReadNotificationInput } from './notifications.schema.ts';
 
@@ -37,29 +37,7 @@ export const notificationRowToNotification = (row: NotificationRow): Notificatio
 
 /** Creates the notification and its push; null when the dedupe key was used before. */
 export async function notify(trx: Trx, input: NewNotification): Promise<Notification | null> {
-  const row = await trx
-    .insertInto('notifications')
-    .values({
-      id: newId(),
-      user_id: input.userId,
-      type: input.type,
-      title: input.title.slice(0, 200),
-      body: input.body.slice(0, 1_000),
-      url: input.url,
-      dedupe_key: input.dedupeKey ?? null,
-    })
-    .onConflict((oc) => oc.columns(['user_id', 'dedupe_key']).where('dedupe_key', 'is not', null).doNothing())
-    .returningAll()
-    .executeTakeFirst();
-  if (!row) return null;
-  const notification = notificationRowToNotification(row);
-  await appendEvent(trx, {
-    type: 'notification:created',
-    topic: 'me',
-    rooms: [userRoom(input.userId)],
-    data: { notification, unreadCount: await countUnread(trx, input.userId) },
-  });
-  return notification;
+  return (await notifyMany(trx, [input]))[0] ?? null;
 }
 
 /**

@@ -8,6 +8,8 @@ import type { Logger } from '../lib/logger.ts';
 /** pg_advisory_lock key of the relay; advisory locks are per database, so test databases don't collide. */
 const RELAY_LOCK_KEY = 7_011_972_650; // "plaza" relay
 const CHANNEL = 'plaza_event_log';
+/** Relay queries are small; one that takes this long is talking to a database that is gone. */
+const QUERY_TIMEOUT_MS = 5_000;
 
 interface RelayedRow {
   seq: number;
@@ -127,6 +129,9 @@ export class Relay {
     const client = new pg.Client({
       ...clientConfig(this.options.databaseUrl, 'plaza-relay'),
       keepAlive: true,
+      // A database gone silent (partition) fails the query, so the relay stands down and retries
+      // instead of leading forever on a connection that will never answer.
+      query_timeout: QUERY_TIMEOUT_MS,
     });
     client.on('error', (error) => this.lostConnection(error));
     client.on('notification', () => this.kick());

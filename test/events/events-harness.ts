@@ -1,13 +1,11 @@
 // In-process app for event and notification route tests: the real app over the test context's database and Redis.
 import type { Event } from '@plaza/client/protocol';
-import { type App, createApp } from '../../server/app.ts';
-import { type Config, loadConfig } from '../../server/config.ts';
-import { Queues } from '../../server/jobs/queues.ts';
-import { createLogger } from '../../server/lib/logger.ts';
-import { closeRedis, createRedis } from '../../server/lib/redis.ts';
-import { readRelayPosition } from '../../server/realtime/event-log.ts';
+import type { App } from '../../server/app.ts';
+import type { Config } from '../../server/config.ts';
+import type { Queues } from '../../server/jobs/queues.ts';
 import type { TestContext } from '../helpers/context.ts';
 import { bearer, type TestUser } from '../helpers/factories.ts';
+import { createInProcessApp } from '../helpers/in-process-app.ts';
 
 export interface Harness {
   app: App;
@@ -23,19 +21,8 @@ export type ErrorReply = { error: { code: string; message: string; details?: Rec
 export const inMinutes = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
 
 export function startHarness(ctx: TestContext): Harness {
-  const config = loadConfig(ctx.env);
-  const redis = createRedis(ctx.redisUrl, 'commands', 'events-test');
-  const queues = new Queues(redis, ctx.redisPrefix);
-  const app = createApp({
-    config,
-    db: ctx.db,
-    redis,
-    queues,
-    logger: createLogger('silent', 'test'),
-    currentSeq: async () => (await readRelayPosition(ctx.db)).emittedSeq,
-    isDraining: () => false,
-    isRelayLeader: () => false,
-  });
+  const { app, deps, close } = createInProcessApp(ctx);
+  const { config, queues } = deps;
   const json = async <T>(
     method: string,
     path: string,
@@ -70,9 +57,6 @@ export function startHarness(ctx: TestContext): Harness {
     queues,
     json,
     createEvent,
-    close: async () => {
-      await queues.close();
-      await closeRedis(redis);
-    },
+    close,
   };
 }

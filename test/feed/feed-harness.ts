@@ -1,13 +1,9 @@
 // In-process app for feed route tests: the real app over the test context's database and Redis.
 import type { Post } from '@plaza/client/protocol';
-import { type App, createApp } from '../../server/app.ts';
-import { loadConfig } from '../../server/config.ts';
-import { Queues } from '../../server/jobs/queues.ts';
-import { createLogger } from '../../server/lib/logger.ts';
-import { closeRedis, createRedis } from '../../server/lib/redis.ts';
-import { readRelayPosition } from '../../server/realtime/event-log.ts';
+import type { App } from '../../server/app.ts';
 import type { TestContext } from '../helpers/context.ts';
 import { bearer, type TestUser } from '../helpers/factories.ts';
+import { createInProcessApp } from '../helpers/in-process-app.ts';
 
 export interface Harness {
   app: App;
@@ -18,18 +14,7 @@ export interface Harness {
 }
 
 export function startHarness(ctx: TestContext, env: Record<string, string> = {}): Harness {
-  const config = loadConfig({ ...ctx.env, ...env });
-  const redis = createRedis(ctx.redisUrl, 'commands', 'feed-test');
-  const app = createApp({
-    config,
-    db: ctx.db,
-    redis,
-    queues: new Queues(redis, ctx.redisPrefix),
-    logger: createLogger('silent', 'test'),
-    currentSeq: async () => (await readRelayPosition(ctx.db)).emittedSeq,
-    isDraining: () => false,
-    isRelayLeader: () => false,
-  });
+  const { app, close } = createInProcessApp(ctx, {}, env);
   const call = (method: string, path: string, user?: TestUser | null, body?: unknown) =>
     Promise.resolve(
       app.request(`/api/v1${path}`, {
@@ -56,7 +41,7 @@ export function startHarness(ctx: TestContext, env: Record<string, string> = {})
     if (status !== 201) throw new Error(`POST /posts answered ${status}: ${JSON.stringify(post)}`);
     return post;
   };
-  return { app, call, json, writePost, close: () => closeRedis(redis) };
+  return { app, call, json, writePost, close };
 }
 
 export type ErrorReply = { error: { code: string; message: string; details?: Record<string, unknown> } };

@@ -120,7 +120,13 @@ describe.skipIf(!nginxBinary)('nginx in front of two instances (deploy/nginx.con
     const res = await fetch(`${nginx.url}/health`, { headers: { 'x-request-id': 'ops-request-42' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toBe('ops-request-42');
-    const seen = [...leader.logs, ...other.logs].find((l) => l.reqId === 'ops-request-42');
+    // The access log line reaches us through the child's stdout a moment after the response.
+    const seen = await waitFor(
+      () => [...leader.logs, ...other.logs].find((l) => l.reqId === 'ops-request-42'),
+      {
+        what: 'the given id in a log',
+      },
+    );
     expect(seen).toMatchObject({ path: '/health', status: 200 });
 
     const made = await fetch(`${nginx.url}/health`);

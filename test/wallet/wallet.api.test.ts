@@ -1,12 +1,8 @@
 import type { Transfer } from '@plaza/client/protocol';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, createApp } from '../../server/app.ts';
-import { loadConfig } from '../../server/config.ts';
-import { Queues } from '../../server/jobs/queues.ts';
-import { createLogger } from '../../server/lib/logger.ts';
-import { closeRedis, createRedis } from '../../server/lib/redis.ts';
-import { readRelayPosition } from '../../server/realtime/event-log.ts';
+import type { App } from '../../server/app.ts';
+import type { Queues } from '../../server/jobs/queues.ts';
 import {
   type SettledTransfer,
   SettlementHooks,
@@ -14,11 +10,12 @@ import {
 } from '../../server/wallet/wallet.settlement.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { bearer, createUser, type TestUser } from '../helpers/factories.ts';
+import { createInProcessApp, type InProcessApp } from '../helpers/in-process-app.ts';
 import { checkLedger } from './ledger-checks.ts';
 
 let ctx: TestContext;
 let app: App;
-let redis: ReturnType<typeof createRedis>;
+let inProcess: InProcessApp;
 let queues: Queues;
 let admin: TestUser;
 let ada: TestUser;
@@ -29,18 +26,9 @@ let settle: (ids: string[]) => ReturnType<typeof settleTransfers>;
 
 beforeAll(async () => {
   ctx = await createTestContext();
-  redis = createRedis(ctx.redisUrl, 'commands', 'test');
-  queues = new Queues(redis, ctx.redisPrefix);
-  app = createApp({
-    config: loadConfig(ctx.env),
-    db: ctx.db,
-    redis,
-    queues,
-    logger: createLogger('silent', 'test'),
-    currentSeq: async () => (await readRelayPosition(ctx.db)).emittedSeq,
-    isDraining: () => false,
-    isRelayLeader: () => false,
-  });
+  inProcess = createInProcessApp(ctx);
+  ({ app } = inProcess);
+  ({ queues } = inProcess.deps);
   [admin, ada, bob, eve] = await Promise.all([
     createUser(ctx.db, { role: 'admin' }),
     createUser(ctx.db),
@@ -55,8 +43,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await checkLedger(ctx.db);
-  await queues.close();
-  await closeRedis(redis);
+  await inProcess.close();
   await ctx.close();
 });
 
