@@ -18,9 +18,9 @@ import { buildAssets } from './pages/assets.ts';
 import { feedTopics, registerFeedCommands } from './posts/posts.feature.ts';
 import { Relay } from './realtime/relay.ts';
 import { SeqTracker } from './realtime/seq-tracker.ts';
-import { resumeSocketsAfterSubscriptionLoss } from './realtime/subscription-recovery.ts';
 import { createSocketServer, emitTo } from './realtime/socket-server.ts';
 import type { PlazaServer } from './realtime/socket-types.ts';
+import { resumeSocketsAfterSubscriptionLoss } from './realtime/subscription-recovery.ts';
 import { platformTopics, TopicRegistry } from './realtime/topics.ts';
 import { registerWalletCommands } from './wallet/wallet.socket.ts';
 

@@ -8,6 +8,7 @@ import type {
   CommandName,
   Commands,
   ErrorPayload,
+  PushType,
   ServerToClientEvents,
 } from './protocol.ts';
 import { PUSH_TYPES } from './protocol.ts';
@@ -34,8 +35,12 @@ export interface LiveOptions {
   transports?: Array<'websocket' | 'polling' | 'webtransport'>;
   /** Called when the server no longer has what was missed: reload by REST, then live continues. */
   onGap?: () => void;
-  /** Check each push's shape before delivering it (development aid). */
+  /**
+   * Check each push's shape before delivering it, and report malformed ones through `onInvalidPush`.
+   * Default: on when `NODE_ENV` is `development` (Node) — a development aid, off in production.
+   */
   validatePushes?: boolean;
+  onInvalidPush?: (event: string, payload: unknown) => void;
   socketOptions?: Partial<ManagerOptions & SocketOptions>;
   commandTimeoutMs?: number;
 }
@@ -61,8 +66,10 @@ export class LiveConnection {
   private everConnected = false;
   private syncing: Promise<void> | null = null;
   private statusValue: LiveStatus = 'connecting';
+  private readonly validate: boolean;
 
   constructor(private readonly options: LiveOptions) {
+    this.validate = options.validatePushes ?? isDevelopment();
     this.high = options.since ?? 0;
     this.resumeFrom = options.since ?? null;
     this.socket = io(options.url, {
@@ -207,7 +214,15 @@ export class LiveConnection {
   }
 
   private receive(event: string, payload: unknown): void {
-    if (!isPush(event, payload, this.options.validatePushes ?? false)) return;
+    if (!isPush(event, payload, this.validate)) {
+      if (this.validate && pushTypes.has(event)) {
+        (this.options.onInvalidPush ?? ((e) => console.warn(`plaza: malformed ${e} push dropped`)))(
+          event,
+          payload,
+        );
+      }
+      return;
+    }
     if (this.buffering) this.buffer.push(payload);
     else this.deliver(payload);
   }
@@ -228,16 +243,36 @@ export class LiveConnection {
 
 const pushTypes = new Set<string>(PUSH_TYPES);
 
+/** Keys each push type's `data` must have (the wire contract's push table). */
+const requiredData: Record<PushType, readonly string[]> = {
+  'post:created': ['post'],
+  'post:updated': ['post'],
+  'post:deleted': ['postId'],
+  'post:stats': ['postId', 'likeCount', 'commentCount'],
+  'comment:created': ['comment'],
+  'comment:deleted': ['commentId', 'postId'],
+  'event:created': ['event'],
+  'event:updated': ['event'],
+  'event:cancelled': ['event'],
+  'event:participation': ['eventId', 'user', 'status', 'goingCount', 'waitlistCount'],
+  'notification:created': ['notification', 'unreadCount'],
+  'transfer:updated': ['transfer'],
+  'wallet:updated': ['balanceCents'],
+  'session:revoked': ['sessionId'],
+};
+
+function isDevelopment(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.NODE_ENV === 'development';
+}
+
 function isPush(event: string, payload: unknown, strict: boolean): payload is AnyPush {
   if (!pushTypes.has(event) || typeof payload !== 'object' || payload === null) return false;
   const p = payload as Record<string, unknown>;
   const basic = typeof p.seq === 'number' && p.type === event;
   if (!basic || !strict) return basic;
-  return (
-    Number.isInteger(p.seq) &&
-    typeof p.topic === 'string' &&
-    typeof p.at === 'string' &&
-    typeof p.data === 'object' &&
-    p.data !== null
-  );
+  if (!Number.isInteger(p.seq) || typeof p.topic !== 'string' || typeof p.at !== 'string') return false;
+  if (typeof p.data !== 'object' || p.data === null) return false;
+  const data = p.data as Record<string, unknown>;
+  return requiredData[event as PushType].every((key) => key in data);
 }

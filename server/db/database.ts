@@ -44,6 +44,12 @@ export function createPool(options: DbOptions): pg.Pool {
   });
   // Idle clients that lose their server emit 'error' on the pool; without a listener the process dies.
   pool.on('error', (error) => options.onError?.(error));
+  // A client checked out between two queries (mid-transaction, awaiting something else) that loses its
+  // server emits 'error' on itself, where pg-pool listens only while it is idle: without this listener
+  // the process crashes. Its next query fails instead, and the pool discards it on release.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => options.onError?.(error));
+  });
   return pool;
 }
 

@@ -58,6 +58,26 @@ describe('event log and relay', () => {
     client.close();
   });
 
+  it('drops and reports a malformed push when validating, and still delivers the valid ones', async () => {
+    const invalid: string[] = [];
+    const client = await connectLive({
+      url: b.url,
+      topics: ['feed'],
+      validatePushes: true,
+      onInvalidPush: (event) => invalid.push(event),
+    });
+    await sql`insert into event_log (topic, type, rooms, data) values ('feed', 'post:created', '{feed}', '{"nopost": 1}')`.execute(
+      ctx.db,
+    );
+    await commitFeedEvent(ctx.db, 'valid after invalid');
+    await client.waitForCount(1);
+    expect(client.pushes.map((p) => p.type === 'post:created' && p.data.post.body)).toEqual([
+      'valid after invalid',
+    ]);
+    expect(invalid).toEqual(['post:created']);
+    client.close();
+  });
+
   it('emits nothing for a rolled-back transaction', async () => {
     const client = await connectLive({ url: b.url, topics: ['feed'] });
     await expect(
