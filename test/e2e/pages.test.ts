@@ -89,6 +89,16 @@ describe('pages in Chromium', () => {
     await expect.poll(() => readerPost.locator('.comment-count').textContent()).toBe('1');
     await expect.poll(() => readerPost.locator('.like-count').textContent()).toBe('1');
 
+    // Logging out and back in with the password, CAPTCHA solved by the widget in the page.
+    await writer.click('#logout');
+    await writer.waitForSelector('a[href="/login"]');
+    await writer.goto(`${server.url}/login?next=/notifications`);
+    await writer.fill('#login-form input[name=login]', username);
+    await writer.fill('#login-form input[name=password]', 'correct horse battery');
+    await writer.click('#login-form button[type=submit]');
+    await writer.waitForURL(`${server.url}/notifications`);
+    expect(await writer.textContent('.account')).toContain(`@${username}`);
+
     // Phone-sized screenshot of the feed, kept with the test output.
     const phone = await newPage(390, 844);
     await phone.goto(`${other.url}/`);
