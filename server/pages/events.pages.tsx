@@ -108,6 +108,10 @@ export async function eventPage(deps: PageDeps, c: Context<AppEnv>) {
               {e.myStatus ? `You are ${e.myStatus.replace('_', ' ')}.` : ''}
             </span>
           </p>
+        ) : e.status === 'published' ? (
+          <p>
+            <a href={`/login?next=/events/${e.id}`}>Log in</a> to join.
+          </p>
         ) : null}
         <div class="error" role="alert" />
       </article>
