@@ -108,7 +108,10 @@ export function createApp(deps: AppDeps): App {
         seq: Number(res.headers.get(SEQ_HEADER) ?? 0),
       };
     };
-    app.route('/', pageRoutes({ callApi, currency: deps.config.currency, assetUrl: deps.assets.url }));
+    app.route(
+      '/',
+      pageRoutes({ callApi, logger: deps.logger, currency: deps.config.currency, assetUrl: deps.assets.url }),
+    );
   }
 
   app.notFound(notFoundHandler);

@@ -23,11 +23,15 @@ const children = new Map<string, ChildProcess>();
 let stopping = false;
 
 function run(name: string, entry: string): void {
-  const child = spawn(process.execPath, ['--conditions=plaza-source', '--import', 'tsx', path.join(root, entry)], {
-    cwd: root,
-    stdio: 'inherit',
-    env: process.env,
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=plaza-source', '--import', 'tsx', path.join(root, entry)],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: process.env,
+    },
+  );
   children.set(name, child);
   child.on('exit', (code, signal) => {
     children.delete(name);

@@ -1,6 +1,7 @@
 // What every page handler gets: API reads on behalf of the viewer (the same routes the SDK uses), and render().
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/env.ts';
+import type { Logger } from '../lib/logger.ts';
 import type { Viewer } from './layout.tsx';
 
 export interface ApiResult<T> {
@@ -15,6 +16,7 @@ export type CallApi = <T>(c: Context<AppEnv>, path: string) => Promise<ApiResult
 
 export interface PageDeps {
   callApi: CallApi;
+  logger?: Logger;
   currency: string;
   assetUrl: (name: 'app.js' | 'plaza.css' | 'altcha-worker.js') => string;
 }

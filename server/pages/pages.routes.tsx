@@ -3,9 +3,11 @@
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import type { AppEnv } from '../http/env.ts';
+import { toAppError } from '../lib/errors.ts';
 import { loginPage, registerPage, resetPasswordPage, verifyPage } from './account.pages.tsx';
 import { eventPage, eventsPage } from './events.pages.tsx';
 import { feedPage, postPage, profilePage } from './feed.pages.tsx';
+import { Layout } from './layout.tsx';
 import type { PageDeps } from './page-context.ts';
 import { notificationsPage, walletPage } from './wallet.pages.tsx';
 
@@ -33,6 +35,24 @@ export function pageRoutes(deps: PageDeps): Hono<AppEnv> {
     // Pages are per viewer and live: never serve a stale copy from a shared cache.
     if (c.res.headers.get('content-type')?.startsWith('text/html'))
       c.header('Cache-Control', 'private, no-store');
+  });
+  // A person gets an HTML page, not the API's JSON, when a page cannot be drawn (e.g. 503 while
+  // PostgreSQL is away); the status stays the API's.
+  pages.onError((error, c) => {
+    const appError = toAppError(error);
+    if (appError.code === 'internal') deps.logger?.error({ err: error, path: c.req.path }, 'page failed');
+    const title = appError.code === 'unavailable' ? 'Temporarily unavailable' : 'Something went wrong';
+    return c.html(
+      <Layout title={title} page="none" path={c.req.path} viewer={null} seq={0} assetUrl={deps.assetUrl}>
+        <h1>{title}</h1>
+        <p class="card">
+          {appError.code === 'unavailable'
+            ? 'Plaza cannot reach its database right now. Please try again in a moment.'
+            : 'We could not show this page. Please try again.'}
+        </p>
+      </Layout>,
+      appError.status,
+    );
   });
   pages.get('/', (c) => feedPage(deps, c));
   pages.get('/posts/:id', (c) => postPage(deps, c));

@@ -16,7 +16,9 @@ const errors: string[] = [];
 /** A page signed in as `user` through the session cookie, as after a login. */
 async function signedIn(user: TestUser, server: PlazaProcess, path: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
-  await context.addCookies([{ name: 'plaza_session', value: user.token, url: server.url, httpOnly: true, sameSite: 'Lax' }]);
+  await context.addCookies([
+    { name: 'plaza_session', value: user.token, url: server.url, httpOnly: true, sameSite: 'Lax' },
+  ]);
   const page = await context.newPage();
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(`${server.url}${path}`);
@@ -45,11 +47,16 @@ describe('wallet page in Chromium', () => {
     const admin = await createUser(ctx.db, { role: 'admin' });
     const sender = await createUser(ctx.db);
     const recipient = await createUser(ctx.db);
-    await createClient({ url: a.url, token: admin.token }).admin.mint({ username: sender.username, amountCents: 5_000 });
+    await createClient({ url: a.url, token: admin.token }).admin.mint({
+      username: sender.username,
+      amountCents: 5_000,
+    });
 
     const senderPage = await signedIn(sender, a, '/wallet');
     const recipientPage = await signedIn(recipient, b, '/wallet');
-    await expect.poll(() => senderPage.getAttribute('#balance', 'data-cents'), { timeout: 15_000 }).toBe('5000');
+    await expect
+      .poll(() => senderPage.getAttribute('#balance', 'data-cents'), { timeout: 15_000 })
+      .toBe('5000');
     expect(await recipientPage.getAttribute('#balance', 'data-cents')).toBe('0');
 
     await senderPage.fill('input[name=to]', recipient.username);
@@ -57,10 +64,16 @@ describe('wallet page in Chromium', () => {
     await senderPage.fill('input[name=memo]', 'for the pizza');
     await senderPage.click('#transfer-form button[type=submit]');
 
-    await expect.poll(() => recipientPage.getAttribute('#balance', 'data-cents'), { timeout: 15_000 }).toBe('1250');
-    await expect.poll(() => senderPage.getAttribute('#balance', 'data-cents'), { timeout: 15_000 }).toBe('3750');
+    await expect
+      .poll(() => recipientPage.getAttribute('#balance', 'data-cents'), { timeout: 15_000 })
+      .toBe('1250');
+    await expect
+      .poll(() => senderPage.getAttribute('#balance', 'data-cents'), { timeout: 15_000 })
+      .toBe('3750');
     const row = recipientPage.locator('.transfer', { hasText: 'for the pizza' });
-    await expect.poll(() => row.locator('.transfer-status').textContent(), { timeout: 15_000 }).toBe('completed');
+    await expect
+      .poll(() => row.locator('.transfer-status').textContent(), { timeout: 15_000 })
+      .toBe('completed');
     expect(await recipientPage.textContent('#unread-badge')).toBe('1');
     expect(errors).toEqual([]);
   });

@@ -81,6 +81,10 @@ export interface PgProxy {
   cut: () => Promise<void>;
   /** Accept again, on the same port. */
   restore: () => Promise<void>;
+  /** A partition instead: connections stay open (new ones are accepted) but nothing gets through. */
+  freeze: () => void;
+  /** The partition heals: every connection is reset and traffic flows again. */
+  thaw: () => void;
   close: () => Promise<void>;
 }
 
@@ -92,11 +96,20 @@ export async function startPgProxy(target = { host: '127.0.0.1', port: 5432 }): 
     socket.on('error', () => socket.destroy());
     socket.once('close', () => sockets.delete(socket));
   };
+  let frozen = false;
   const server = net.createServer((client) => {
     track(client);
+    // A partition: the connection is accepted and then nothing ever answers.
+    if (frozen) return;
     const upstream = net.connect(target.port, target.host);
     track(upstream);
-    client.pipe(upstream).pipe(client);
+    // Bytes are dropped, not buffered, while frozen: like packets lost on a partitioned network.
+    client.on('data', (chunk) => {
+      if (!frozen) upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => {
+      if (!frozen) client.write(chunk);
+    });
     client.once('close', () => upstream.destroy());
     upstream.once('close', () => client.destroy());
   });
@@ -132,6 +145,14 @@ export async function startPgProxy(target = { host: '127.0.0.1', port: 5432 }): 
       await closed;
     },
     restore: () => listen(port),
+    freeze: () => {
+      frozen = true;
+    },
+    thaw: () => {
+      // The partition heals; connections that lost bytes are beyond repair and are reset.
+      frozen = false;
+      dropAll();
+    },
     close: async () => {
       const closed = closeServer();
       dropAll();

@@ -1,6 +1,6 @@
 // Fault 6 (sockets and rendering): every socket command fuzzed, anonymous and signed in, acked in the
 // contract's shape without a server error; injection strings are stored verbatim and rendered inert.
-import type { Comment, Post } from '@plaza/client/protocol';
+import type { CommandName, Comment, Post } from '@plaza/client/protocol';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { io, type Socket } from 'socket.io-client';
@@ -9,8 +9,15 @@ import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { bearer, createUser, type TestUser } from '../helpers/factories.ts';
 import { type PlazaProcess, startServer, stopAll } from '../helpers/processes.ts';
 import { errorLines } from './fault-harness.ts';
-import type { CommandName } from '@plaza/client/protocol';
-import { COMMAND_NAMES, contractErrorProblem, INJECTIONS, nastyPayload, nastyValue } from './fuzz-values.ts';
+import {
+  COMMAND_NAMES,
+  contractErrorProblem,
+  INJECTIONS,
+  nastyPayload,
+  nastyQuery,
+  nastySegment,
+  nastyValue,
+} from './fuzz-values.ts';
 
 const RUNS_PER_COMMAND = 60;
 const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 1_010);
@@ -22,7 +29,11 @@ let member: TestUser;
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  ctx = await createTestContext({ POSTS_PER_MINUTE: '100000', COMMENTS_PER_MINUTE: '100000', LIKES_PER_MINUTE: '100000' });
+  ctx = await createTestContext({
+    POSTS_PER_MINUTE: '100000',
+    COMMENTS_PER_MINUTE: '100000',
+    LIKES_PER_MINUTE: '100000',
+  });
   server = await startServer(ctx.env, 'fuzz');
   member = await createUser(ctx.db, { displayName: `<b>Mallory</b> ${INJECTION}` });
 });
@@ -34,7 +45,11 @@ afterAll(async () => {
 });
 
 async function connect(token?: string): Promise<Socket> {
-  const socket = io(server.url, { transports: ['websocket'], auth: token ? { token } : {}, reconnection: false });
+  const socket = io(server.url, {
+    transports: ['websocket'],
+    auth: token ? { token } : {},
+    reconnection: false,
+  });
   sockets.push(socket);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
@@ -43,10 +58,18 @@ async function connect(token?: string): Promise<Socket> {
   return socket;
 }
 
-async function json<T>(method: string, path: string, user: TestUser | null, body?: unknown): Promise<[number, T]> {
+async function json<T>(
+  method: string,
+  path: string,
+  user: TestUser | null,
+  body?: unknown,
+): Promise<[number, T]> {
   const res = await fetch(`${server.url}/api/v1${path}`, {
     method,
-    headers: { ...(user ? bearer(user) : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      ...(user ? bearer(user) : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return [res.status, (await res.json()) as T];
@@ -77,9 +100,12 @@ function shapedPayload(name: CommandName, real: string[]): fc.Arbitrary<unknown>
     nastyValue,
     fc.constantFrom(...real),
     fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }),
-    fc.array(fc.oneof(fc.constantFrom('feed', 'me', 'home', 'events', ...real.map((r) => `post:${r}`)), fc.string()), {
-      maxLength: 60,
-    }),
+    fc.array(
+      fc.oneof(fc.constantFrom('feed', 'me', 'home', 'events', ...real.map((r) => `post:${r}`)), fc.string()),
+      {
+        maxLength: 60,
+      },
+    ),
   );
   const fields = FIELDS_OF[name];
   return fc.record(Object.fromEntries(fields.map((f) => [f, value])), { requiredKeys: fields.slice(0, 1) });
@@ -98,35 +124,88 @@ function ackProblem(ack: unknown): string | null {
 
 describe('socket command fuzzing', () => {
   it('acks every command, under hostile input, in the contract shape — never internal, never a crash', async () => {
-    const anonymous = await connect();
-    const signedIn = await connect(member.token);
     const codes = new Map<string, number>();
     const [, target] = await json<Post>('POST', '/posts', member, { body: 'a post to fuzz around' });
     const real = [target.id, member.username, String(target.id).slice(0, 8), '0'];
     for (const name of COMMAND_NAMES) {
+      // Fresh sockets per command: each socket has a command budget (20/s), and the fuzz runs flat out.
+      const anonymous = await connect();
+      const signedIn = await connect(member.token);
       const payloads = fc.oneof(nastyPayload, shapedPayload(name, real), shapedPayload(name, real));
       await fc.assert(
         fc.asyncProperty(fc.boolean(), payloads, async (asMember, payload) => {
           const socket = asMember ? signedIn : anonymous;
           const ack: unknown = await socket.timeout(5_000).emitWithAck(name, payload);
           const problem = ackProblem(ack);
-          expect(problem, `${name} ${JSON.stringify(payload).slice(0, 300)} → ${JSON.stringify(ack).slice(0, 300)}`).toBeNull();
+          expect(
+            problem,
+            `${name} ${JSON.stringify(payload).slice(0, 300)} → ${JSON.stringify(ack).slice(0, 300)}`,
+          ).toBeNull();
           const code = (ack as { ok: boolean; error?: { code: string } }).error?.code ?? 'ok';
           codes.set(code, (codes.get(code) ?? 0) + 1);
         }),
         { numRuns: RUNS_PER_COMMAND, seed: FUZZ_SEED, endOnFailure: true },
       );
+      expect(anonymous.connected && signedIn.connected).toBe(true);
+      anonymous.close();
+      signedIn.close();
     }
     // Commands without an ack, with no argument at all, or unknown: ignored, the socket stays usable.
+    const signedIn = await connect(member.token);
     for (const name of [...COMMAND_NAMES, 'no-such-command', 'disconnect-me']) {
       signedIn.emit(name, { body: 'no ack' });
       signedIn.emit(name);
     }
     expect(ackProblem(await signedIn.timeout(5_000).emitWithAck('post:create'))).toBeNull();
-    expect(await signedIn.timeout(5_000).emitWithAck('subscribe', { topics: ['feed'] })).toMatchObject({ ok: true });
-    console.log(`socket fuzz: ${COMMAND_NAMES.length} commands × ${RUNS_PER_COMMAND} runs; acks ${JSON.stringify(Object.fromEntries(codes))}`);
-    expect(anonymous.connected && signedIn.connected).toBe(true);
+    expect(await signedIn.timeout(5_000).emitWithAck('subscribe', { topics: ['feed'] })).toMatchObject({
+      ok: true,
+    });
+    console.log(
+      `socket fuzz: ${COMMAND_NAMES.length} commands × ${RUNS_PER_COMMAND} runs; acks ${JSON.stringify(Object.fromEntries(codes))}`,
+    );
+    // The budget was never what answered: the inputs reached validation and the services.
+    expect(codes.get('rate_limited') ?? 0).toBe(0);
+    expect(signedIn.connected).toBe(true);
     expect(server.exit).toBeNull();
+    expect(errorLines([server])).toEqual([]);
+  });
+});
+
+const PAGES = [
+  '/',
+  '/posts/:x',
+  '/u/:x',
+  '/events',
+  '/events/:x',
+  '/wallet',
+  '/notifications',
+  '/login',
+  '/register',
+  '/verify',
+  '/reset-password',
+];
+
+describe('page fuzzing', () => {
+  it('renders every page, for hostile path segments and queries, anonymous or signed in, without a 500', async () => {
+    const statuses = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...PAGES),
+        nastySegment,
+        nastyQuery,
+        fc.boolean(),
+        async (page, segment, query, signedIn) => {
+          const url = new URL(page.replace(':x', encodeURIComponent(segment)), server.url);
+          for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+          const res = await fetch(url, { headers: signedIn ? bearer(member) : {} });
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          await res.text();
+          expect(res.status, `${url.pathname}${url.search}`).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 150, seed: FUZZ_SEED, endOnFailure: true },
+    );
+    console.log(`page fuzz: statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
     expect(errorLines([server])).toEqual([]);
   });
 });
@@ -139,7 +218,11 @@ describe('injection strings', () => {
     const [, read] = await json<Post>('GET', `/posts/${post.id}`, null);
     expect(read.body).toBe(INJECTION);
     expect(read.author.displayName).toBe(member.displayName);
-    const stored = await ctx.db.selectFrom('posts').select('body').where('id', '=', post.id).executeTakeFirstOrThrow();
+    const stored = await ctx.db
+      .selectFrom('posts')
+      .select('body')
+      .where('id', '=', post.id)
+      .executeTakeFirstOrThrow();
     expect(Buffer.from(stored.body).equals(Buffer.from(INJECTION))).toBe(true);
 
     const [commentStatus] = await json<Comment>('POST', `/posts/${post.id}/comments`, member, {
@@ -166,7 +249,9 @@ describe('injection strings', () => {
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
 
     const { rows } = await sql<{ users: string | null; posts: string | null }>`
-      select to_regclass('public.users')::text as users, to_regclass('public.posts')::text as posts`.execute(ctx.db);
+      select to_regclass('public.users')::text as users, to_regclass('public.posts')::text as posts`.execute(
+      ctx.db,
+    );
     expect(rows[0]).toEqual({ users: 'users', posts: 'posts' });
     const users = await ctx.db.selectFrom('users').select('id').where('id', '=', member.id).execute();
     expect(users).toHaveLength(1);

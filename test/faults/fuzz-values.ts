@@ -12,6 +12,7 @@ export const INJECTIONS = [
   `"; delete from posts; --`,
   `\\x00\u0000nul`,
   '../../etc/passwd',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, on purpose.
   '${7*7}{{7*7}}',
   '<img src=x onerror=alert(1)>',
   '%00%27%22',
@@ -21,7 +22,17 @@ const nastyString = fc.oneof(
   fc.string(),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom(...INJECTIONS, '', ' ', '\u202e', '🙂'.repeat(3000), 'a'.repeat(6000), 'null', '-1', '1e309'),
+  fc.constantFrom(
+    ...INJECTIONS,
+    '',
+    ' ',
+    '\u202e',
+    '🙂'.repeat(3000),
+    'a'.repeat(6000),
+    'null',
+    '-1',
+    '1e309',
+  ),
   fc.uuid(),
   fc.constantFrom('member', 'admin', 'moderator', 'going', 'EUR', 'feed', 'me', 'post:', 'event:x'),
 );
@@ -29,7 +40,19 @@ const nastyString = fc.oneof(
 const nastyNumber = fc.oneof(
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
-  fc.constantFrom(0, -1, 1, 2 ** 31, 2 ** 53, -(2 ** 53), Number.MAX_SAFE_INTEGER + 2, 1e308, -1e308, 0.5, 5e-324),
+  fc.constantFrom(
+    0,
+    -1,
+    1,
+    2 ** 31,
+    2 ** 53,
+    -(2 ** 53),
+    Number.MAX_SAFE_INTEGER + 2,
+    1e308,
+    -1e308,
+    0.5,
+    5e-324,
+  ),
 );
 
 export const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
@@ -44,9 +67,36 @@ export const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
 
 /** Field names Plaza's inputs use: random objects over them reach validators past "unknown key". */
 const FIELDS = [
-  'body', 'title', 'summary', 'description', 'location', 'startsAt', 'endsAt', 'capacity', 'priceCents',
-  'reason', 'status', 'to', 'amountCents', 'memo', 'idempotencyKey', 'username', 'role', 'email', 'password',
-  'displayName', 'captcha', 'code', 'token', 'login', 'id', 'postId', 'eventId', 'topics', 'since', 'unread',
+  'body',
+  'title',
+  'summary',
+  'description',
+  'location',
+  'startsAt',
+  'endsAt',
+  'capacity',
+  'priceCents',
+  'reason',
+  'status',
+  'to',
+  'amountCents',
+  'memo',
+  'idempotencyKey',
+  'username',
+  'role',
+  'email',
+  'password',
+  'displayName',
+  'captcha',
+  'code',
+  'token',
+  'login',
+  'id',
+  'postId',
+  'eventId',
+  'topics',
+  'since',
+  'unread',
 ];
 
 export const nastyObject: fc.Arbitrary<Record<string, unknown>> = fc.dictionary(
@@ -103,9 +153,22 @@ export function contractErrorProblem(body: unknown, status?: number): string | n
 
 /** Every socket command of the contract; the type check below fails when one is added and not fuzzed. */
 export const COMMAND_NAMES = [
-  'subscribe', 'unsubscribe', 'resume', 'post:create', 'post:update', 'post:delete', 'comment:create',
-  'comment:delete', 'post:like', 'post:unlike', 'user:follow', 'user:unfollow', 'event:join', 'event:leave',
-  'transfer:create', 'notification:read',
+  'subscribe',
+  'unsubscribe',
+  'resume',
+  'post:create',
+  'post:update',
+  'post:delete',
+  'comment:create',
+  'comment:delete',
+  'post:like',
+  'post:unlike',
+  'user:follow',
+  'user:unfollow',
+  'event:join',
+  'event:leave',
+  'transfer:create',
+  'notification:read',
 ] as const satisfies readonly CommandName[];
 type Unfuzzed = Exclude<CommandName, (typeof COMMAND_NAMES)[number]>;
 export const allCommandsFuzzed: [Unfuzzed] extends [never] ? true : Unfuzzed = true;

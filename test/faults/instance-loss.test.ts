@@ -142,5 +142,5 @@ describe('instance loss under write load', () => {
     const survivors = servers.filter((s) => s !== victim);
     expect(survivors.every((s) => s.exit === null)).toBe(true);
     expect(errorLines(survivors)).toEqual([]);
-  });
+  }, 120_000);
 });

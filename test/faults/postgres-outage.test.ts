@@ -34,6 +34,7 @@ interface Timed {
   status: number;
   ms: number;
   body: { error?: { code: string; message: string; details?: Record<string, unknown> } };
+  html: string;
 }
 
 async function timed(url: string, init: RequestInit = {}): Promise<Timed> {
@@ -41,7 +42,12 @@ async function timed(url: string, init: RequestInit = {}): Promise<Timed> {
   const res = await fetch(url, { ...init, signal: AbortSignal.timeout(20_000) });
   const text = await res.text();
   const json = res.headers.get('content-type')?.includes('application/json');
-  return { status: res.status, ms: Date.now() - started, body: json && text ? JSON.parse(text) : {} };
+  return {
+    status: res.status,
+    ms: Date.now() - started,
+    body: json && text ? JSON.parse(text) : {},
+    html: json ? '' : text,
+  };
 }
 
 const postAs = (server: PlazaProcess, user: TestUser, body: string) =>
@@ -82,6 +88,8 @@ describe('PostgreSQL outage', () => {
     // The API speaks the contract; /ready names the one that is down.
     for (const check of checks.slice(0, 5)) expect(check.body.error?.code).toBe('unavailable');
     expect(checks[0]!.body.error?.details).toMatchObject({ postgres: 'down', redis: 'up' });
+    // A person gets an HTML page that says so.
+    expect(checks[5]!.html).toContain('Temporarily unavailable');
 
     // A socket command fails fast in the same words.
     const started = Date.now();
@@ -113,7 +121,9 @@ describe('PostgreSQL outage', () => {
     await waitFor(
       () =>
         watcher.pushes.some(
-          (p) => p.type === 'post:created' && (p.data as { post: { body: string } }).post.body === 'after the outage',
+          (p) =>
+            p.type === 'post:created' &&
+            (p.data as { post: { body: string } }).post.body === 'after the outage',
         ),
       { timeoutMs: 15_000, what: 'the post written after the outage to be pushed' },
     );
@@ -123,6 +133,57 @@ describe('PostgreSQL outage', () => {
     });
     console.log(
       `postgres outage: 503 in ${checks.map((c) => c.ms).join('/')} ms; recovered ${Date.now() - recoveredIn} ms after the proxy accepted again`,
+    );
+    expect(servers.every((s) => s.exit === null)).toBe(true);
+    expect(errorLines(servers)).toEqual([]);
+  });
+});
+
+describe('PostgreSQL partition', () => {
+  it('answers 503 within seconds when the database stops answering on open connections, and recovers', async () => {
+    const user = await createUser(ctx.db);
+    const [a, b] = servers as [PlazaProcess, PlazaProcess];
+    await waitFor(async () => (await timed(`${a.url}/ready`)).status === 200, { what: 'ready' });
+    // Warm the pools so that requests find open (soon silent) connections.
+    await Promise.all(Array.from({ length: 6 }, () => timed(`${b.url}/api/v1/posts`)));
+    const watcher = await connectLive({ url: a.url, topics: ['feed'] });
+    recorders.push(watcher);
+
+    proxy.freeze();
+    const checks = await Promise.all([
+      timed(`${a.url}/ready`),
+      timed(`${b.url}/api/v1/posts`),
+      timed(`${b.url}/api/v1/posts`),
+      timed(`${a.url}/api/v1/me`, { headers: bearer(user) }),
+      postAs(b, user, 'during the partition'),
+    ]);
+    console.log(`partition: ${checks.map((c) => `${c.status} in ${c.ms} ms`).join(', ')}`);
+    for (const [i, check] of checks.entries()) {
+      expect(check.ms, `request ${i} took ${check.ms} ms`).toBeLessThan(FAIL_FAST_MS + 3_000);
+      expect(check.status, `request ${i}: ${JSON.stringify(check.body)}`).toBe(503);
+      expect(check.body.error?.code).toBe('unavailable');
+    }
+    await waitFor(async () => !(await isLeader(a)) && !(await isLeader(b)), {
+      timeoutMs: 20_000,
+      what: 'the relay to notice the silent database and stand down',
+    });
+
+    proxy.thaw();
+    for (const s of servers) {
+      await waitFor(async () => (await timed(`${s.url}/ready`)).status === 200, {
+        timeoutMs: 15_000,
+        what: `${s.name} ready again`,
+      });
+    }
+    expect((await postAs(a, user, 'after the partition')).status).toBe(201);
+    await waitFor(
+      () =>
+        watcher.pushes.some(
+          (p) =>
+            p.type === 'post:created' &&
+            (p.data as { post: { body: string } }).post.body === 'after the partition',
+        ),
+      { timeoutMs: 20_000, what: 'the post written after the partition to be pushed' },
     );
     expect(servers.every((s) => s.exit === null)).toBe(true);
     expect(errorLines(servers)).toEqual([]);

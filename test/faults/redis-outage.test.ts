@@ -50,7 +50,9 @@ async function newestSeq(): Promise<number> {
 }
 
 const bodies = (r: Recorder) =>
-  r.pushes.filter((p) => p.type === 'post:created').map((p) => (p.data as { post: { body: string } }).post.body);
+  r.pushes
+    .filter((p) => p.type === 'post:created')
+    .map((p) => (p.data as { post: { body: string } }).post.body);
 
 describe('Redis outage', () => {
   it('is reported by /ready, survived by servers and workers, and loses no event committed meanwhile', async () => {
@@ -154,5 +156,5 @@ describe('Redis outage', () => {
     );
     expect([...servers, workers].every((p) => p.exit === null)).toBe(true);
     expect(errorLines([...servers, workers])).toEqual([]);
-  });
+  }, 120_000);
 });
