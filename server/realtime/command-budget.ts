@@ -2,8 +2,8 @@
 // PostgreSQL anything, so one client cannot queue the database pool up in front of everyone else.
 import { rateLimited } from '../lib/errors.ts';
 
-/** Commands one socket may have running at once; more is a flood, not a user. */
-export const MAX_IN_FLIGHT = 8;
+/** Commands one socket may have running at once (an app may fire a page's worth together); more is a flood. */
+export const MAX_IN_FLIGHT = 16;
 /** Sustained commands per second per socket, with bursts up to BURST. */
 export const COMMANDS_PER_SECOND = 20;
 export const BURST = 40;
