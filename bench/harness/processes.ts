@@ -120,9 +120,10 @@ function profileFlags(name: string): string[] {
   const only = process.env.BENCH_CPU_PROF_ONLY;
   if (only && !name.startsWith(only)) return [];
   return [
+    // One folder per process: node writes one profile per thread (tsx's loader hooks run in their
+    // own), CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; the main thread's is the biggest.
     '--cpu-prof',
-    `--cpu-prof-dir=${path.resolve(dir)}`,
-    `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`,
+    `--cpu-prof-dir=${path.join(path.resolve(dir), name)}`,
   ];
 }
 

@@ -10,6 +10,7 @@ const REFRESH_MS = 5_000;
 
 export class SeqTracker {
   private known = 0;
+  private loaded = false;
   private initialized: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly channel: string;
@@ -33,6 +34,7 @@ export class SeqTracker {
     this.timer.unref();
     this.initialized = this.refresh().catch(() => {});
     await this.initialized;
+    this.initialized = null;
   }
 
   stop(): void {
@@ -41,7 +43,8 @@ export class SeqTracker {
 
   /** The newest seq known to be emitted (never ahead of the truth). */
   async current(): Promise<number> {
-    if (this.known === 0) await (this.initialized ?? this.refresh());
+    // Until the first read from PostgreSQL succeeded, a 0 would mean "unknown", not "nothing yet".
+    if (!this.loaded) await (this.initialized ?? this.refresh()).catch(() => {});
     return this.known;
   }
 
@@ -57,5 +60,6 @@ export class SeqTracker {
 
   private async refresh(): Promise<void> {
     this.advance((await readRelayPosition(this.db)).emittedSeq);
+    this.loaded = true;
   }
 }
