@@ -57,6 +57,26 @@ async function deleteKeys(redisUrl: string, pattern: string): Promise<void> {
   }
 }
 
+/** Keys of runs that crashed before their teardown (`plaza-test-<runId>-…`, runId starting with its time). */
+async function deleteStaleKeys(redisUrl: string, now: number): Promise<void> {
+  const redis = new Redis(redisUrl, { lazyConnect: true });
+  await redis.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', 'plaza-test-*', 'COUNT', 1000);
+      cursor = next;
+      const stale = keys.filter((key) => {
+        const time = Number.parseInt(key.slice('plaza-test-'.length, 'plaza-test-'.length + 8), 36);
+        return Number.isFinite(time) && now - time > STALE_MS;
+      });
+      if (stale.length > 0) await redis.unlink(...stale);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -70,6 +90,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const time = id ? Number.parseInt(id.slice(0, 8), 36) : Number.NaN;
     return Number.isFinite(time) && started - time > STALE_MS;
   });
+
+  await deleteStaleKeys(redisUrl, started);
 
   await migrateToLatest(databaseUrl(adminUrl, templateDb));
   project.provide('testRun', { runId, adminUrl, redisUrl, templateDb });
