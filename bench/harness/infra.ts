@@ -1,10 +1,9 @@
 // Databases and Redis keys of one bench run: a migrated template, one clone per scenario, all dropped after.
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createDb, type Db } from '../../server/db/database.ts';
 import { migrateToLatest } from '../../server/db/migrate.ts';
-import { databaseUrl } from '../../test/helpers/global-setup.ts';
+import { databaseUrl, deleteKeys, dropDatabases, runStartedAt } from '../../test/helpers/cleanup.ts';
 import type { BenchOptions } from './options.ts';
 
 /** Leftovers of a crashed run older than this are dropped at the start of the next one. */
@@ -36,38 +35,12 @@ async function withAdmin<T>(adminUrl: string, fn: (client: pg.Client) => Promise
   }
 }
 
-async function dropDatabases(adminUrl: string, match: (name: string) => boolean): Promise<void> {
-  await withAdmin(adminUrl, async (client) => {
-    const { rows } = await client.query<{ datname: string }>(
-      "select datname from pg_database where datname like 'plaza_bench_%'",
-    );
-    for (const { datname } of rows.filter((r) => match(r.datname))) {
-      await client.query(`drop database if exists "${datname}" with (force)`);
-    }
-  });
-}
-
-export async function deleteRedisKeys(redisUrl: string, pattern: string): Promise<void> {
-  const redis = new Redis(redisUrl, { lazyConnect: true });
-  await redis.connect();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
 export async function startRun(options: BenchOptions): Promise<BenchRun> {
   const started = Date.now();
   const runId = `${started.toString(36)}${process.pid.toString(36)}`;
-  await dropDatabases(options.adminUrl, (name) => {
+  await dropDatabases(options.adminUrl, 'plaza_bench_', (name) => {
     const id = /^plaza_bench_([0-9a-z]+)_/.exec(name)?.[1];
-    const time = id ? Number.parseInt(id.slice(0, 8), 36) : Number.NaN;
+    const time = id ? runStartedAt(id) : Number.NaN;
     return Number.isFinite(time) && started - time > STALE_MS;
   });
   const templateDb = `plaza_bench_${runId}_template`;
@@ -121,14 +94,14 @@ export async function createBenchDatabase(
 
 export async function dropBenchDatabase(run: BenchRun, database: BenchDatabase): Promise<void> {
   await database.db.destroy().catch(() => {});
-  await dropDatabases(run.adminUrl, (name) => name === database.name);
-  await deleteRedisKeys(run.redisUrl, `${database.redisPrefix}*`);
+  await dropDatabases(run.adminUrl, database.name, (name) => name === database.name);
+  await deleteKeys(run.redisUrl, `${database.redisPrefix}*`);
 }
 
 /** Everything of this run: databases (template included) and Redis keys. */
 export async function endRun(run: BenchRun): Promise<void> {
-  await dropDatabases(run.adminUrl, (name) => name.startsWith(`plaza_bench_${run.runId}_`));
-  await deleteRedisKeys(run.redisUrl, `plaza-bench-${run.runId}*`);
+  await dropDatabases(run.adminUrl, `plaza_bench_${run.runId}_`, () => true);
+  await deleteKeys(run.redisUrl, `plaza-bench-${run.runId}*`);
 }
 
 /** host/port/user of the admin URL, for psql and pgbench. */
