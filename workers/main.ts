@@ -66,8 +66,12 @@ const handlers: { [Q in QueueName]: (payload: JobPayloads[Q], job: Job) => Promi
 // Transfers: many jobs at once feed the settlement's group commit (one transaction for many).
 const concurrency: Record<QueueName, number> = { email: 10, maintenance: 1, transfers: 100, reminders: 10 };
 
-/** A killed worker's settlements come back (as stalled) within seconds, not the default half-minute. */
+/**
+ * A killed worker's settlements, reminders and emails come back (as stalled) within seconds, not the
+ * default half-minute; a live worker renews its locks every lockDuration/2, so slow jobs are unaffected.
+ */
 const workerOptions: Partial<Record<QueueName, Partial<WorkerOptions>>> = {
+  email: { lockDuration: 5_000, stalledInterval: 3_000 },
   transfers: { lockDuration: 5_000, stalledInterval: 3_000 },
   reminders: { lockDuration: 5_000, stalledInterval: 3_000 },
 };
