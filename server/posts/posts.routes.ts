@@ -1,5 +1,6 @@
 // REST of posts: feeds, one post, write, edit, delete. Validate → service → JSON; the rules live in the service.
 import { createRoute } from '@hono/zod-openapi';
+import type { Page, Post } from '@plaza/client/protocol';
 import { requireActor } from '../auth/session.middleware.ts';
 import type { Deps } from '../deps.ts';
 import { createApiRouter } from '../http/api.ts';
@@ -7,14 +8,15 @@ import type { AppEnv } from '../http/env.ts';
 import { errorResponses, jsonBody, jsonResponse, noContent, pageOf } from '../http/openapi.ts';
 import { pageQuerySchema } from '../lib/pagination.ts';
 import { usernameParams } from '../social/social.schema.ts';
+import { FirstPageCache } from './first-page-cache.ts';
 import { createPostSchema, PostSchema, postIdParams } from './posts.schema.ts';
 import {
   createPost,
   deletePost,
   getPost,
-  listGlobalFeed,
   listHomeFeed,
   listUserPosts,
+  readGlobalFeed,
   updatePost,
 } from './posts.service.ts';
 
@@ -92,8 +94,9 @@ const remove = createRoute({
 
 export function postsRoutes(deps: Deps) {
   const router = createApiRouter<AppEnv>();
+  const firstPages = new FirstPageCache<Page<Post>>();
   router.openapi(globalFeed, async (c) =>
-    c.json(await listGlobalFeed(deps, c.var.actor, c.req.valid('query')), 200),
+    c.json(await readGlobalFeed(deps, firstPages, c.var.actor, c.req.valid('query'), c.var.seq), 200),
   );
   router.openapi(homeFeed, async (c) =>
     c.json(await listHomeFeed(deps, c.var.actor, c.req.valid('query')), 200),

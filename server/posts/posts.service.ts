@@ -7,6 +7,7 @@ import { newId } from '../lib/ids.ts';
 import { type PageQuery, toPage } from '../lib/pagination.ts';
 import { decodeTimeCursor, timeKeyOf } from '../lib/time-cursor.ts';
 import { userIdByUsername } from '../social/social.service.ts';
+import type { FirstPageCache } from './first-page-cache.ts';
 import { appendPostCreated, appendPostDeleted, appendPostUpdated } from './posts.events.ts';
 import { feedWriteLimits } from './posts.limits.ts';
 import {
@@ -52,6 +53,22 @@ async function listPosts(deps: Pick<Deps, 'db'>, actor: Actor | null, scope: Pos
 /** The global feed, newest first. */
 export const listGlobalFeed = (deps: Pick<Deps, 'db'>, actor: Actor | null, query: PageQuery) =>
   listPosts(deps, actor, { kind: 'all' }, query);
+
+/**
+ * The global feed for a request whose snapshot starts at `seq`: an anonymous reader's first page comes
+ * from `firstPages` (see first-page-cache.ts for why it is never stale past a push); everything else
+ * is read afresh (a signed-in reader's page says which posts they like).
+ */
+export function readGlobalFeed(
+  deps: Pick<Deps, 'db'>,
+  firstPages: FirstPageCache<Page<Post>>,
+  actor: Actor | null,
+  query: PageQuery,
+  seq: number | undefined,
+): Promise<Page<Post>> {
+  if (actor || query.cursor !== undefined || seq === undefined) return listGlobalFeed(deps, actor, query);
+  return firstPages.get(query.limit, seq, () => listGlobalFeed(deps, null, query));
+}
 
 /** The home feed: the actor's own posts and those of the users they follow. */
 export async function listHomeFeed(
