@@ -2,7 +2,7 @@
 // `home` and `post:<id>` sockets as ONE event (rooms), and names 'feed' as its topic.
 import type { Post } from '@plaza/client/protocol';
 import type { Trx } from '../db/database.ts';
-import { appendEvent } from '../realtime/event-log.ts';
+import { appendEvent, type NewEvent } from '../realtime/event-log.ts';
 import type { PostCounts } from './posts.repository.ts';
 import { authorRoom, FEED_ROOM, postPushRooms } from './posts.rooms.ts';
 
@@ -11,13 +11,12 @@ export const FEED_TOPIC = 'feed';
 /** Pushes carry a viewer-neutral post: `likedByMe` is false, each client knows its own likes. */
 const neutral = (post: Post): Post => ({ ...post, likedByMe: false });
 
-export const appendPostCreated = (trx: Trx, post: Post) =>
-  appendEvent(trx, {
-    type: 'post:created',
-    topic: FEED_TOPIC,
-    rooms: [FEED_ROOM, authorRoom(post.author.id)],
-    data: { post: neutral(post) },
-  });
+export const postCreatedEvent = (post: Post): NewEvent<'post:created'> => ({
+  type: 'post:created',
+  topic: FEED_TOPIC,
+  rooms: [FEED_ROOM, authorRoom(post.author.id)],
+  data: { post: neutral(post) },
+});
 
 export const appendPostUpdated = (trx: Trx, post: Post) =>
   appendEvent(trx, {

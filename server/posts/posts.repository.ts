@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { TimeKey } from '../lib/time-cursor.ts';
+import { eventRooms, type NewEvent } from '../realtime/event-log.ts';
 import { followeesOf } from '../social/social.repository.ts';
 
 export interface PostView {
@@ -84,12 +85,32 @@ export async function listPostViews(
     .execute();
 }
 
-export async function insertPost(db: Executor, row: { id: string; authorId: string; body: string }) {
-  // created_at from the application clock (millisecond precision), so cursors carry it exactly.
-  await db
-    .insertInto('posts')
-    .values({ id: row.id, author_id: row.authorId, body: row.body, created_at: new Date() })
-    .execute();
+/**
+ * Inserts a post and its `post:created` event in ONE statement (atomic without BEGIN/COMMIT: the hot
+ * write path makes one round trip instead of five). The event carries the author's display name, which
+ * only the database knows: it is written into the event's `post.author.displayName` by the statement
+ * and returned. Undefined when the author does not exist.
+ */
+export async function insertPostWithEvent(
+  db: Executor,
+  row: { id: string; authorId: string; body: string; createdAt: Date },
+  event: NewEvent<'post:created'>,
+): Promise<{ displayName: string } | undefined> {
+  const { rows } = await sql<{ display_name: string }>`
+    with author as (select display_name from users where id = ${row.authorId}::uuid),
+    post as (
+      insert into posts (id, author_id, body, created_at)
+      select ${row.id}::uuid, ${row.authorId}::uuid, ${row.body}::text, ${row.createdAt}::timestamptz from author
+      returning id
+    ),
+    logged as (
+      insert into event_log (topic, type, rooms, data)
+      select ${event.topic}::text, ${event.type}::text, ${eventRooms(event)}::text[],
+        jsonb_set(${JSON.stringify(event.data)}::jsonb, '{post,author,displayName}', to_jsonb(author.display_name))
+      from author, post
+    )
+    select display_name from author`.execute(db);
+  return rows[0] ? { displayName: rows[0].display_name } : undefined;
 }
 
 /** Locks the post for an edit or a delete; undefined when it does not exist. */

@@ -8,12 +8,12 @@ import { type PageQuery, toPage } from '../lib/pagination.ts';
 import { decodeTimeCursor, timeKeyOf } from '../lib/time-cursor.ts';
 import { userIdByUsername } from '../social/social.service.ts';
 import type { FirstPageCache } from './first-page-cache.ts';
-import { appendPostCreated, appendPostDeleted, appendPostUpdated } from './posts.events.ts';
+import { appendPostDeleted, appendPostUpdated, postCreatedEvent } from './posts.events.ts';
 import { feedWriteLimits } from './posts.limits.ts';
 import {
   deletePost as deletePostRow,
   findPostView,
-  insertPost,
+  insertPostWithEvent,
   listPostViews,
   lockPost,
   type PostScope,
@@ -93,15 +93,23 @@ export async function listUserPosts(
 export async function createPost(deps: Deps, actor: Actor | null, input: CreatePostInput): Promise<Post> {
   const me = requireActor(actor);
   await feedWriteLimits(deps).posts.consume(me.userId);
-  return deps.db.transaction().execute(async (trx) => {
-    const id = newId();
-    await insertPost(trx, { id, authorId: me.userId, body: input.body });
-    const row = await findPostView(trx, id, me.userId);
-    if (!row) throw notFound('Post');
-    const post = postViewToPost(row);
-    await appendPostCreated(trx, post);
-    return post;
-  });
+  // created_at from the application clock (millisecond precision), so cursors carry it exactly.
+  const createdAt = new Date();
+  const post: Post = {
+    id: newId(),
+    // The display name is filled in by the insert, which reads it with the author's row.
+    author: { id: me.userId, username: me.username, displayName: '' },
+    body: input.body,
+    createdAt: createdAt.toISOString(),
+    editedAt: null,
+    likeCount: 0,
+    commentCount: 0,
+    likedByMe: false,
+  };
+  const row = { id: post.id, authorId: me.userId, body: input.body, createdAt };
+  const inserted = await insertPostWithEvent(deps.db, row, postCreatedEvent(post));
+  if (!inserted) throw unauthenticated();
+  return { ...post, author: { ...post.author, displayName: inserted.displayName } };
 }
 
 /** Only the author edits a post (moderators delete, they do not rewrite). */

@@ -12,6 +12,9 @@ export interface NewEvent<T extends PushType = PushType> {
   data: PushData[T];
 }
 
+/** The rooms an event goes to: its own, or its topic's. */
+export const eventRooms = (e: NewEvent): string[] => (e.rooms && e.rooms.length > 0 ? e.rooms : [e.topic]);
+
 /** Appends events in the given transaction; the relay publishes them after commit. */
 export async function appendEvents(trx: Trx, events: ReadonlyArray<NewEvent>): Promise<void> {
   if (events.length === 0) return;
@@ -21,7 +24,7 @@ export async function appendEvents(trx: Trx, events: ReadonlyArray<NewEvent>): P
       events.map((e) => ({
         topic: e.topic,
         type: e.type,
-        rooms: e.rooms && e.rooms.length > 0 ? e.rooms : [e.topic],
+        rooms: eventRooms(e),
         data: JSON.stringify(e.data),
       })),
     )

@@ -20,6 +20,8 @@ interface RelayedRow {
   created_at: Date;
 }
 
+type BatchOutcome = 'more' | 'empty' | 'blocked';
+
 export interface RelayOptions {
   databaseUrl: string;
   logger: Logger;
@@ -36,13 +38,16 @@ export interface RelayOptions {
 
 // Assigns the next seqs to the oldest unrelayed rows in one statement (one implicit transaction).
 // Rows become visible only at commit, so a late commit gets a seq after everything relayed before it.
+// The same statement records how far the previous batch was emitted ($2), so a batch costs one round
+// trip, not two; the loop ends with an empty batch, which records the last one.
 const ASSIGN_SQL = `
   with batch as (
     select id, row_number() over (order by id) as n
     from (select id from event_log where seq is null order by id limit $1) b
   ), counter as (
-    update relay_state set assigned_seq = assigned_seq + (select count(*) from batch)
-    where exists (select 1 from batch)
+    update relay_state set assigned_seq = assigned_seq + (select count(*) from batch),
+      emitted_seq = greatest(emitted_seq, $2)
+    where exists (select 1 from batch) or emitted_seq < $2
     returning assigned_seq - (select count(*) from batch) as base
   )
   update event_log e set seq = counter.base + batch.n
@@ -60,6 +65,10 @@ export class Relay {
   private timer: NodeJS.Timeout | null = null;
   private draining: Promise<void> | null = null;
   private drainAgain = false;
+  /** Whatever a previous leader assigned but may not have emitted is re-emitted once per leadership. */
+  private caughtUp = false;
+  /** The newest seq this leader emitted; the next assignment records it as emitted_seq. */
+  private lastEmitted = 0;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly standbyIntervalMs: number;
@@ -101,6 +110,8 @@ export class Relay {
   private setLeading(leading: boolean): void {
     if (this.leading === leading) return;
     this.leading = leading;
+    this.caughtUp = false;
+    this.lastEmitted = 0;
     this.options.logger.info({ leading }, leading ? 'relay: leading' : 'relay: standing by');
     this.options.onLeadershipChange?.(leading);
   }
@@ -166,9 +177,20 @@ export class Relay {
     try {
       do {
         this.drainAgain = false;
-        // Catch-up first: whatever a previous leader assigned but may not have emitted.
-        while (this.leading && (await this.emitBatch(UNEMITTED_SQL))) {}
-        while (this.leading && (await this.emitBatch(ASSIGN_SQL))) {}
+        if (!this.caughtUp) {
+          let outcome: BatchOutcome = 'more';
+          while (this.leading && outcome === 'more') {
+            outcome = await this.emitBatch(UNEMITTED_SQL, [this.batchSize]);
+          }
+          // Blocked (transport down) is not caught up: the next drain tries again.
+          this.caughtUp = this.leading && outcome === 'empty';
+          if (!this.caughtUp) break;
+        }
+        // Until a batch comes back empty: that last statement also records the previous one as emitted.
+        while (
+          this.leading &&
+          (await this.emitBatch(ASSIGN_SQL, [this.batchSize, this.lastEmitted])) === 'more'
+        ) {}
       } while (this.drainAgain && this.leading);
     } catch (error) {
       this.lostConnection(error);
@@ -178,12 +200,12 @@ export class Relay {
     this.schedule(this.pollIntervalMs, () => this.kick());
   }
 
-  /** Emits one batch; true when the batch was full and more may be waiting. */
-  private async emitBatch(query: string): Promise<boolean> {
+  /** Emits one batch: 'more' when it held anything (there may be more), 'blocked' when it could not run. */
+  private async emitBatch(query: string, params: unknown[]): Promise<BatchOutcome> {
     const client = this.client;
-    if (!client || !this.options.canEmit()) return false;
-    const { rows } = await client.query<RelayedRow>(query, [this.batchSize]);
-    if (rows.length === 0) return false;
+    if (!client || !this.options.canEmit()) return 'blocked';
+    const { rows } = await client.query<RelayedRow>(query, params);
+    if (rows.length === 0) return 'empty';
     rows.sort((a, b) => a.seq - b.seq);
     for (const row of rows) {
       this.options.emit(row.rooms, {
@@ -195,8 +217,12 @@ export class Relay {
       } as AnyPush);
     }
     const last = rows[rows.length - 1]!;
-    await client.query('update relay_state set emitted_seq = $1 where emitted_seq < $1', [last.seq]);
+    if (query === UNEMITTED_SQL) {
+      // Catch-up is rare (a new leader): record it at once, it reads by emitted_seq.
+      await client.query('update relay_state set emitted_seq = $1 where emitted_seq < $1', [last.seq]);
+    }
+    this.lastEmitted = Math.max(this.lastEmitted, last.seq);
     this.options.onEmitted?.(last.seq, rows.length, Date.now() - rows[0]!.created_at.getTime());
-    return rows.length === this.batchSize;
+    return 'more';
   }
 }

@@ -1,7 +1,9 @@
 // The newest emitted seq, known in memory on every instance: the leader announces each batch on a
 // Redis channel, and a periodic read from PostgreSQL bounds the staleness if an announcement is lost.
 // A value that lags is always safe for snapshots (the client replays a little more); it never leads,
-// because the leader announces only what it already recorded as emitted.
+// because the leader announces only what it has emitted (handed to the adapter). The database's
+// emitted_seq may trail the announcements by one batch (the relay records it with the next
+// assignment); the tracker only moves forward, so that lag never shows.
 import type { Redis } from 'ioredis';
 import type { Db } from '../db/database.ts';
 import { readRelayPosition } from './event-log.ts';
