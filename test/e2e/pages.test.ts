@@ -130,4 +130,32 @@ describe('pages in Chromium', () => {
     await expect.poll(() => watcher.textContent('.going-count')).toBe('1');
     expect(errors).toEqual([]);
   });
+
+  it('the event listing places a new or moved event in start order, live', async () => {
+    const organizer = await createUser(ctx.db);
+    const api = createClient({ url: server.url, token: organizer.token });
+    const at = (days: number) => new Date(Date.now() + days * 86_400_000);
+    const create = (title: string, days: number) =>
+      api.events.create({
+        title,
+        description: 'Ordering',
+        startsAt: at(days).toISOString(),
+        endsAt: at(days + 0.1).toISOString(),
+      });
+    await create('Listing early', 10);
+    await create('Listing late', 30);
+
+    const watcher = await newPage();
+    await watcher.goto(`${other.url}/events`);
+    await watcher.waitForSelector('body[data-live="ready"]');
+    const titles = async () =>
+      (await watcher.locator('#events article h2').allTextContents()).filter((t) => t.startsWith('Listing'));
+    expect(await titles()).toEqual(['Listing early', 'Listing late']);
+
+    const middle = await create('Listing middle', 20);
+    await expect.poll(titles).toEqual(['Listing early', 'Listing middle', 'Listing late']);
+    await api.events.update(middle.id, { startsAt: at(40).toISOString(), endsAt: at(40.1).toISOString() });
+    await expect.poll(titles).toEqual(['Listing early', 'Listing late', 'Listing middle']);
+    expect(errors).toEqual([]);
+  });
 });

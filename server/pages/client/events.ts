@@ -2,7 +2,7 @@
 import type { Event } from '@plaza/client';
 import { EventCard } from '../components/event-card.tsx';
 import type { PageContext } from './context.ts';
-import { $, onSubmit, setText, upsert } from './dom.ts';
+import { $, html, onSubmit, setText } from './dom.ts';
 
 const currency = () => document.querySelector<HTMLElement>('[data-currency]')?.dataset.currency ?? 'EUR';
 
@@ -20,10 +20,17 @@ export async function eventsPage(ctx: PageContext): Promise<void> {
     });
     location.href = `/events/${event.id}`;
   });
+  // The listing is in start order (then id, like the API): a new or moved event goes to its place.
   const show = (event: Event) => {
-    if (event.status === 'published')
-      upsert(list, EventCard({ event, currency: currency() }), `event-${event.id}`, 'beforeend');
-    else document.getElementById(`event-${event.id}`)?.remove();
+    document.getElementById(`event-${event.id}`)?.remove();
+    if (event.status !== 'published') return;
+    const key = `${event.startsAt}|${event.id}`;
+    const next = [...list.querySelectorAll<HTMLElement>('[data-starts-at]')].find(
+      (card) => `${card.dataset.startsAt}|${card.dataset.eventId}` > key,
+    );
+    const markup = html(EventCard({ event, currency: currency() }));
+    if (next) next.insertAdjacentHTML('beforebegin', markup);
+    else list.insertAdjacentHTML('beforeend', markup);
   };
   await ctx.client.subscribe(
     'events',

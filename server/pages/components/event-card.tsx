@@ -18,7 +18,12 @@ export function EventCounts({ event }: { event: Pick<Event, 'goingCount' | 'wait
 
 export function EventCard({ event, currency }: { event: Event; currency: string }) {
   return (
-    <article class="card event" id={`event-${event.id}`} data-event-id={event.id}>
+    <article
+      class="card event"
+      id={`event-${event.id}`}
+      data-event-id={event.id}
+      data-starts-at={event.startsAt}
+    >
       <h2>
         <a href={`/events/${event.id}`}>{event.title}</a>
       </h2>
