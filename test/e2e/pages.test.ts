@@ -158,4 +158,19 @@ describe('pages in Chromium', () => {
     await expect.poll(titles).toEqual(['Listing early', 'Listing late', 'Listing middle']);
     expect(errors).toEqual([]);
   });
+
+  it("a profile page shows the user's new posts live, and only theirs", async () => {
+    const [author, someoneElse] = [await createUser(ctx.db), await createUser(ctx.db)];
+    const watcher = await newPage();
+    await watcher.goto(`${other.url}/u/${author.username}`);
+    await watcher.waitForSelector('body[data-live="ready"]');
+
+    await createClient({ url: server.url, token: someoneElse.token }).posts.create('not on this profile');
+    const mine = await createClient({ url: server.url, token: author.token }).posts.create('on my profile');
+    await watcher.waitForSelector(`#post-${mine.id}`);
+    expect(await watcher.locator('#posts article').allTextContents()).not.toContainEqual(
+      expect.stringContaining('not on this profile'),
+    );
+    expect(errors).toEqual([]);
+  });
 });

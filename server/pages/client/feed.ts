@@ -59,11 +59,17 @@ export async function feedPage(ctx: PageContext): Promise<void> {
     upsert(list, PostCard({ post }), `post-${post.id}`);
     $<HTMLFormElement>('#composer')!.reset();
   });
+  await followFeed(ctx, list, () => true);
+}
+
+/** Live feed pushes into `list`: new posts of `accepts` authors on top, edits, deletions and counters. */
+async function followFeed(ctx: PageContext, list: Element, accepts: (post: Post) => boolean): Promise<void> {
   await ctx.client.subscribe(
     'feed',
     {
       'post:created': ({ post }) => {
-        if (!document.getElementById(`post-${post.id}`)) upsert(list, PostCard({ post }), `post-${post.id}`);
+        if (!accepts(post) || document.getElementById(`post-${post.id}`)) return;
+        upsert(list, PostCard({ post }), `post-${post.id}`);
         $('.empty')?.remove();
       },
       'post:updated': ({ post }) => replacePost(post),
@@ -119,4 +125,8 @@ export async function profilePage(ctx: PageContext): Promise<void> {
         button.disabled = false;
       });
   });
+  // The profile's posts move live too; a later page (a cursor in the URL) takes no new posts on top.
+  const list = $('#posts');
+  const newest = !new URLSearchParams(location.search).has('cursor');
+  if (list) await followFeed(ctx, list, (post) => newest && post.author.username === username);
 }
