@@ -152,5 +152,15 @@ describe('OpenAPI document', () => {
     const html = await res.text();
     expect(html).toContain('/api/v1/openapi.json');
     expect(html).toContain('SwaggerUIBundle');
+    // Everything it loads comes from our origin.
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(assets).toHaveLength(2);
+    for (const url of assets) {
+      expect(url).toMatch(/^\/docs\/assets\//);
+      const asset = await app.request(url);
+      expect(asset.status).toBe(200);
+      expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(10_000);
+    }
+    expect((await app.request('/docs/assets/swagger-ui-dist/package.json')).status).toBe(404);
   });
 });
