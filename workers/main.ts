@@ -63,8 +63,9 @@ const handlers: { [Q in QueueName]: (payload: JobPayloads[Q], job: Job) => Promi
   reminders: createReminderHandler({ db, queues, logger, config }),
 };
 
-// Transfers: many jobs at once feed the settlement's group commit (one transaction for many).
-const concurrency: Record<QueueName, number> = { email: 10, maintenance: 1, transfers: 100, reminders: 10 };
+// Transfers batch in the database (one deduplicated wake-up job drains them); the other transfer jobs
+// are sweeps and the rare transfer settling alone after its batch failed.
+const concurrency: Record<QueueName, number> = { email: 10, maintenance: 1, transfers: 10, reminders: 10 };
 
 /**
  * A killed worker's settlements, reminders and emails come back (as stalled) within seconds, not the

@@ -11,8 +11,14 @@ export interface EmailJob {
 
 export type MaintenanceJob = { task: 'prune-event-log' };
 
-/** Settle one transfer (job id = transfer id), or re-enqueue stale pending ones (the sweeper). */
-export type TransferJob = { task: 'settle'; transferId: string } | { task: 'sweep' };
+/**
+ * Settle whatever is pending (the deduplicated wake-up), settle one transfer alone (job id = transfer id:
+ * one whose batch failed), or wake settlement for stale pending transfers (the sweeper).
+ */
+export type TransferJob =
+  | { task: 'settle-pending' }
+  | { task: 'settle'; transferId: string }
+  | { task: 'sweep' };
 
 /**
  * Send one participant's event reminder (job id from eventId, userId and startsAt: a moved event gets a new

@@ -20,6 +20,14 @@ export function transferViewToTransfer(row: TransferView): Transfer {
   };
 }
 
+/** One formatter per currency: building an Intl.NumberFormat costs more than formatting with it. */
+const formatters = new Map<string, Intl.NumberFormat>();
+
 export function formatMoney(cents: number, currency: string): string {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).format(cents / 100);
+  let format = formatters.get(currency);
+  if (!format) {
+    format = new Intl.NumberFormat('en', { style: 'currency', currency });
+    formatters.set(currency, format);
+  }
+  return format.format(cents / 100);
 }

@@ -9,6 +9,7 @@ import { isUuid, newId } from '../lib/ids.ts';
 import { decodeCursor, type PageQuery, toPage } from '../lib/pagination.ts';
 import { appendEvent } from '../realtime/event-log.ts';
 import { userIdByUsername } from '../social/social.service.ts';
+import { wakeSettlement } from './wallet.jobs.ts';
 import { transferViewToTransfer } from './wallet.objects.ts';
 import {
   ensureUserAccount,
@@ -135,13 +136,16 @@ export async function requestTransfer(trx: Trx, request: TransferRequest): Promi
   return { transfer, created: true };
 }
 
-/** Queues the settlement (job id = transfer id, so duplicates collapse). Never fails the caller. */
+/**
+ * Wakes the settlement of pending transfers (one deduplicated job for all of them: see wallet.jobs.ts).
+ * Never fails the caller: if the wake-up is lost, the sweeper settles the transfer within seconds.
+ */
 export async function enqueueSettlement(
   deps: Pick<Deps, 'queues' | 'logger'>,
   transferId: string,
 ): Promise<void> {
   try {
-    await deps.queues.add('transfers', { task: 'settle', transferId }, { jobId: transferId });
+    await wakeSettlement(deps.queues);
   } catch (error) {
     deps.logger.warn({ err: error, transferId }, 'settlement not queued; the sweeper will pick it up');
   }

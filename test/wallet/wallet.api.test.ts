@@ -81,7 +81,7 @@ async function mintSettled(user: TestUser, amountCents: number): Promise<Transfe
 }
 
 describe('sending money (POST /transfers)', () => {
-  it('records a pending transfer (202), queues its settlement under its id, and pushes it to both parties', async () => {
+  it('records a pending transfer (202), wakes the settlement (one deduplicated job for all), and pushes it to both parties', async () => {
     const res = await send(ada, { to: bob.username.toUpperCase(), amountCents: 500, memo: 'lunch' });
     expect(res.status).toBe(202);
     const transfer = (await res.json()) as Transfer;
@@ -95,8 +95,12 @@ describe('sending money (POST /transfers)', () => {
       failureReason: null,
       completedAt: null,
     });
-    const job = await queues.get('transfers').getJob(transfer.id);
-    expect(job?.data).toEqual({ task: 'settle', transferId: transfer.id });
+    // No job per transfer: one wake-up settles whatever is pending, however many transfers asked for it.
+    expect(await queues.get('transfers').getJob(transfer.id)).toBeUndefined();
+    const second = await send(bob, { to: ada.username, amountCents: 1 });
+    expect(second.status).toBe(202);
+    const waiting = await queues.get('transfers').getJobs(['waiting', 'prioritized', 'delayed']);
+    expect(waiting.map((j) => j.data)).toEqual([{ task: 'settle-pending' }]);
     const { rows } = await sql<{ rooms: string[] }>`
       select rooms from event_log where type = 'transfer:updated' and data->'transfer'->>'id' = ${transfer.id}`.execute(
       ctx.db,
