@@ -50,6 +50,7 @@ const schema = z.object({
   POSTS_PER_MINUTE: int(1, 1_000_000).default(30),
   COMMENTS_PER_MINUTE: int(1, 1_000_000).default(60),
   LIKES_PER_MINUTE: int(1, 1_000_000).default(300),
+  TRANSFERS_PER_MINUTE: int(1, 1_000_000).default(30),
 });
 
 type Env = z.infer<typeof schema>;
@@ -79,6 +80,8 @@ export interface Config {
   readonly postsPerMinute: number;
   readonly commentsPerMinute: number;
   readonly likesPerMinute: number;
+  /** Transfers one user may request per minute (REST and socket together). */
+  readonly transfersPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -130,6 +133,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     postsPerMinute: e.POSTS_PER_MINUTE,
     commentsPerMinute: e.COMMENTS_PER_MINUTE,
     likesPerMinute: e.LIKES_PER_MINUTE,
+    transfersPerMinute: e.TRANSFERS_PER_MINUTE,
   });
 }
 

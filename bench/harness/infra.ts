@@ -87,6 +87,7 @@ export async function createBenchDatabase(
       POSTS_PER_MINUTE: '1000000',
       COMMENTS_PER_MINUTE: '1000000',
       LIKES_PER_MINUTE: '1000000',
+      TRANSFERS_PER_MINUTE: '1000000',
       ...extraEnv,
     },
   };

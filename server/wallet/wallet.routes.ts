@@ -51,7 +51,7 @@ const send = createRoute({
   responses: {
     202: jsonResponse(TransferSchema, 'Recorded, pending settlement'),
     200: jsonResponse(TransferSchema, 'The same key and body again: the transfer made the first time'),
-    ...errorResponses(401, 404, 409),
+    ...errorResponses(401, 404, 409, 429),
   },
 });
 

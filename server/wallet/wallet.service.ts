@@ -10,6 +10,7 @@ import { decodeCursor, type PageQuery, toPage } from '../lib/pagination.ts';
 import { appendEvent } from '../realtime/event-log.ts';
 import { userIdByUsername } from '../social/social.service.ts';
 import { wakeSettlement } from './wallet.jobs.ts';
+import { transferLimit } from './wallet.limits.ts';
 import { transferViewToTransfer } from './wallet.objects.ts';
 import {
   ensureUserAccount,
@@ -28,7 +29,7 @@ import {
   type MintInput,
 } from './wallet.schema.ts';
 
-type WalletDeps = Pick<Deps, 'db' | 'queues' | 'logger' | 'config'>;
+type WalletDeps = Pick<Deps, 'db' | 'queues' | 'logger' | 'config' | 'redis'>;
 
 /** What any feature may ask the wallet to move; settled later by the workers. */
 export interface TransferRequest {
@@ -163,6 +164,8 @@ export async function createTransfer(
   input: CreateTransferInput & { idempotencyKey: string },
 ): Promise<RequestedTransfer> {
   if (!actor) throw unauthenticated();
+  // Replays of one idempotency key count too: the limit is on requests, before any work is done.
+  await transferLimit(deps).consume(actor.userId);
   const toUserId = await userIdByUsername(deps, input.to);
   if (toUserId === actor.userId)
     throw validationFailed([{ path: ['to'], message: 'cannot send money to yourself' }]);

@@ -37,6 +37,7 @@ beforeAll(async () => {
     POSTS_PER_MINUTE: '100000',
     COMMENTS_PER_MINUTE: '100000',
     LIKES_PER_MINUTE: '100000',
+    TRANSFERS_PER_MINUTE: '100000',
   });
   const config = loadConfig(ctx.env);
   const logger = pino(

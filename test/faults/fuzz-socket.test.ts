@@ -33,6 +33,7 @@ beforeAll(async () => {
     POSTS_PER_MINUTE: '100000',
     COMMENTS_PER_MINUTE: '100000',
     LIKES_PER_MINUTE: '100000',
+    TRANSFERS_PER_MINUTE: '100000',
   });
   server = await startServer(ctx.env, 'fuzz');
   member = await createUser(ctx.db, { displayName: `<b>Mallory</b> ${INJECTION}` });

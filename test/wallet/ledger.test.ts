@@ -111,7 +111,7 @@ async function expectSettledOnce(ids: string[]): Promise<void> {
 }
 
 beforeAll(async () => {
-  ctx = await createTestContext();
+  ctx = await createTestContext({ TRANSFERS_PER_MINUTE: '100000' });
   redis = createRedis(ctx.redisUrl, 'commands', 'test');
   queues = new Queues(redis, ctx.redisPrefix);
   // Two at a time: four processes compiling at once on two cores can miss the start-up deadline.

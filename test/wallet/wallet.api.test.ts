@@ -338,3 +338,46 @@ describe('minting (POST /admin/mint)', () => {
     await settle([transfer.id]);
   });
 });
+
+describe('the transfer rate limit', () => {
+  it('refuses a user beyond TRANSFERS_PER_MINUTE with 429 and Retry-After, recording nothing', async () => {
+    const limited = createInProcessApp(ctx, {}, { TRANSFERS_PER_MINUTE: '2' });
+    try {
+      const [sender, recipient] = [await createUser(ctx.db), await createUser(ctx.db)];
+      const request = (key: string) =>
+        limited.app.request('/api/v1/transfers', {
+          method: 'POST',
+          body: JSON.stringify({ to: recipient.username, amountCents: 1 }),
+          headers: { 'content-type': 'application/json', 'idempotency-key': key, ...bearer(sender) },
+        });
+      expect((await request('limit-1')).status).toBe(202);
+      expect((await request('limit-2')).status).toBe(202);
+      const refused = await request('limit-3');
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
+      const recorded = await ctx.db
+        .selectFrom('transfers')
+        .select('idempotency_key')
+        .where('from_user_id', '=', sender.id)
+        .execute();
+      expect(recorded.map((r) => r.idempotency_key).sort()).toEqual(['limit-1', 'limit-2']);
+      // Another user is not affected.
+      expect(
+        (
+          await limited.app.request('/api/v1/transfers', {
+            method: 'POST',
+            body: JSON.stringify({ to: sender.username, amountCents: 1 }),
+            headers: {
+              'content-type': 'application/json',
+              'idempotency-key': 'other-1',
+              ...bearer(recipient),
+            },
+          })
+        ).status,
+      ).toBe(202);
+    } finally {
+      await limited.close();
+    }
+  });
+});
