@@ -26,6 +26,7 @@ import type {
   Transfer,
   User,
   UserRef,
+  Wallet,
 } from './protocol.ts';
 
 export interface ClientOptions extends HttpOptions {
@@ -194,7 +195,7 @@ export class PlazaClient {
 
   // ---- wallet ----
   readonly wallet = {
-    get: () => this.http.get<{ balanceCents: number; currency: string }>('/wallet'),
+    get: () => this.http.get<Wallet>('/wallet'),
     transfers: (page?: PageOptions) => this.page<Transfer>('/wallet/transfers', page),
     /** Sends money; retrying with the same idempotency key never sends twice. */
     send: (input: TransferInput, idempotencyKey: string = crypto.randomUUID()) =>

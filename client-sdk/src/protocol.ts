@@ -132,6 +132,14 @@ export interface Transfer {
   completedAt: string | null;
 }
 
+/** `GET /wallet`. `heldCents` (an addition to the contract) is the part of the balance not spendable yet:
+ * ticket money of the user's events that have not ended, kept so that refunds are always paid. */
+export interface Wallet {
+  balanceCents: number;
+  heldCents: number;
+  currency: string;
+}
+
 // ---- Live: pushes ----
 
 /** `data` of each push type, by its Socket.IO event name. */

@@ -111,7 +111,21 @@ export interface WalletAccountsTable {
   kind: 'user' | 'issuer';
   /** Maintained by the ledger trigger from the entries; never written by code. */
   balance_cents: Generated<number>;
+  /** Part of the balance not spendable yet (ticket money of events not ended): the sum of open holds. */
+  held_cents: Generated<number>;
   created_at: DefaultTimestamp;
+}
+
+/** Money held in an account for what it was paid for (`reference`), until released. */
+export interface WalletHoldsTable {
+  account_id: string;
+  reference: string;
+  /** While open: held now. Once released: what was released. */
+  held_cents: Generated<number>;
+  created_at: DefaultTimestamp;
+  released_at: Timestamp | null;
+  /** From transfers_settled_seq: the release's place among settlements of the same account. */
+  released_seq: number | null;
 }
 
 export interface TransfersTable {
@@ -196,6 +210,7 @@ export interface Database {
   wallet_accounts: WalletAccountsTable;
   transfers: TransfersTable;
   ledger_entries: LedgerEntriesTable;
+  wallet_holds: WalletHoldsTable;
 }
 
 export type EventLogRow = Selectable<EventLogTable>;

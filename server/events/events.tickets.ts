@@ -6,6 +6,9 @@
 // arrived for a seat that no longer exists) may ask for it and only the first request creates one.
 // A refund's body depends only on the ticket row, never on mutable event data, so asking again always
 // matches the first request (the wallet answers a different body with idempotency_conflict).
+// Until the event ends the ticket money is held in the organizer's account (wallet.funds.ts), so a
+// refund asked before then is paid from the hold even if the organizer spent everything else
+// (released by events.ticket-release.ts).
 import { sql } from 'kysely';
 import type { Trx } from '../db/database.ts';
 import type { EventRow } from '../db/schema.ts';

@@ -9,7 +9,8 @@ export interface EmailJob {
   html?: string;
 }
 
-export type MaintenanceJob = { task: 'prune-event-log' };
+/** Housekeeping: event-log retention; releasing the held ticket money of ended events. */
+export type MaintenanceJob = { task: 'prune-event-log' } | { task: 'release-ticket-funds' };
 
 /**
  * Settle whatever is pending (the deduplicated wake-up), settle one transfer alone (job id = transfer id:

@@ -1,5 +1,5 @@
 // Wallet and notifications pages (signed-in only).
-import type { Notification, Page, Transfer } from '@plaza/client/protocol';
+import type { Notification, Page, Transfer, Wallet } from '@plaza/client/protocol';
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/env.ts';
 import { NotificationItem } from './components/notification-item.tsx';
@@ -12,11 +12,12 @@ export async function walletPage(deps: PageDeps, c: Context<AppEnv>) {
   if (!c.var.actor) return c.redirect('/login?next=/wallet');
   const [viewer, wallet, transfers] = await Promise.all([
     loadViewer(deps, c),
-    deps.callApi<{ balanceCents: number; currency: string }>(c, '/wallet'),
+    deps.callApi<Wallet>(c, '/wallet'),
     deps.callApi<Page<Transfer>>(c, '/wallet/transfers?limit=50'),
   ]);
   const currency = wallet.status === 200 ? wallet.data.currency : deps.currency;
   const items = transfers.status === 200 ? transfers.data.items : [];
+  const heldCents = wallet.status === 200 ? wallet.data.heldCents : 0;
   return c.html(
     <Layout
       title="Wallet"
@@ -37,6 +38,12 @@ export async function walletPage(deps: PageDeps, c: Context<AppEnv>) {
         >
           {formatMoney(wallet.status === 200 ? wallet.data.balanceCents : 0, currency)}
         </div>
+        {heldCents > 0 ? (
+          // Ticket money of the user's events not yet ended: kept so that refunds are always paid.
+          <div class="meta" id="held" data-cents={String(heldCents)}>
+            of which {formatMoney(heldCents, currency)} held for upcoming events
+          </div>
+        ) : null}
       </section>
       <form id="transfer-form" class="card stack">
         <h2>Send money</h2>

@@ -60,13 +60,14 @@ export async function findParties(db: Executor, userIds: readonly string[]): Pro
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-export async function findBalance(db: Executor, userId: string): Promise<number> {
+/** The user's balance and the part of it held (ticket money of events not ended); zeros before any transfer. */
+export async function findFunds(db: Executor, userId: string): Promise<{ balance: number; held: number }> {
   const row = await db
     .selectFrom('wallet_accounts')
-    .select('balance_cents')
+    .select(['balance_cents', 'held_cents'])
     .where('user_id', '=', userId)
     .executeTakeFirst();
-  return row?.balance_cents ?? 0;
+  return { balance: row?.balance_cents ?? 0, held: row?.held_cents ?? 0 };
 }
 
 export async function findTransferByKey(

@@ -67,5 +67,12 @@ export const TransferSchema = z
   .openapi('Transfer');
 
 export const WalletSchema = z
-  .object({ balanceCents: z.number().int(), currency: z.string().openapi({ example: 'EUR' }) })
+  .object({
+    balanceCents: z.number().int(),
+    heldCents: z.number().int().openapi({
+      description:
+        'Part of the balance not spendable yet: ticket money of your events that have not ended (refunds are paid from it)',
+    }),
+    currency: z.string().openapi({ example: 'EUR' }),
+  })
   .openapi('Wallet');

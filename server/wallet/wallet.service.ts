@@ -1,6 +1,6 @@
 // Wallet rules: recording transfers (idempotently) for settlement by the workers, balances and history.
 import { createHash } from 'node:crypto';
-import type { Page, Transfer, TransferKind } from '@plaza/client/protocol';
+import type { Page, Transfer, TransferKind, Wallet } from '@plaza/client/protocol';
 import { type Actor, hasRole, userRoom } from '../auth/actor.ts';
 import type { Trx } from '../db/database.ts';
 import type { Deps } from '../deps.ts';
@@ -14,7 +14,7 @@ import { transferLimit } from './wallet.limits.ts';
 import { transferViewToTransfer } from './wallet.objects.ts';
 import {
   ensureUserAccount,
-  findBalance,
+  findFunds,
   findParties,
   findTransferByKey,
   findTransferViews,
@@ -201,11 +201,10 @@ export async function mintMoney(
   );
 }
 
-export async function getWallet(
-  deps: WalletDeps,
-  actor: Actor,
-): Promise<{ balanceCents: number; currency: string }> {
-  return { balanceCents: await findBalance(deps.db, actor.userId), currency: deps.config.currency };
+/** The balance (as the contract has it) and, additively, the part of it held until events end. */
+export async function getWallet(deps: WalletDeps, actor: Actor): Promise<Wallet> {
+  const { balance, held } = await findFunds(deps.db, actor.userId);
+  return { balanceCents: balance, heldCents: held, currency: deps.config.currency };
 }
 
 export async function listMyTransfers(

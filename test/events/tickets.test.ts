@@ -270,6 +270,51 @@ describe('paid tickets', () => {
     expect([undefined, 'going']).toContain((await participation(event.id, fay!.id))?.status);
   });
 
+  it('holds ticket money until the end: the organizer cannot send it away, and a leaver is refunded', async () => {
+    const organizer = await createUser(ctx.db);
+    const [friend, hal] = await Promise.all([createUser(ctx.db), funded(2_000)]);
+    const event = await paidEvent(organizer, 2_000);
+    await join(event, hal);
+    await waitStatus(event, hal, 'going');
+    expect(await api('GET', '/wallet', organizer)).toEqual([
+      200,
+      { balanceCents: 2_000, heldCents: 2_000, currency: 'EUR' },
+    ]);
+
+    const res = await fetch(`${server.url}/api/v1/transfers`, {
+      method: 'POST',
+      headers: {
+        ...bearer(organizer),
+        'content-type': 'application/json',
+        'idempotency-key': 'spend-it-all',
+      },
+      body: JSON.stringify({ to: friend.username, amountCents: 2_000 }),
+    });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    await waitFor(
+      async () => {
+        const [, transfer] = await api<{ status: string; failureReason: string | null }>(
+          'GET',
+          `/transfers/${id}`,
+          organizer,
+        );
+        return transfer.status === 'failed' && transfer.failureReason === 'insufficient_funds';
+      },
+      { timeoutMs: 15_000, what: 'the organizer’s transfer to fail' },
+    );
+
+    await leave(event, hal);
+    const [refund] = await waitSettled(event, hal, 'refund', 1);
+    expect(refund).toMatchObject({ status: 'completed', amount_cents: 2_000 });
+    await waitBalance(hal, 2_000);
+    expect(await api('GET', '/wallet', organizer)).toEqual([
+      200,
+      { balanceCents: 0, heldCents: 0, currency: 'EUR' },
+    ]);
+    expect(await balanceOf(friend.id)).toBe(0);
+  });
+
   it('refuses to change the price once people have joined', async () => {
     const organizer = await createUser(ctx.db);
     const gus = await funded(1_000);

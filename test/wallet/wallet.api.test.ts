@@ -177,7 +177,11 @@ describe('settlement', () => {
     expect(done.completedAt).not.toBeNull();
     const failed = (await (await get(eve, `/transfers/${short.id}`)).json()) as Transfer;
     expect(failed).toMatchObject({ status: 'failed', failureReason: 'insufficient_funds' });
-    expect(await (await get(eve, '/wallet')).json()).toEqual({ balanceCents: 400, currency: 'EUR' });
+    expect(await (await get(eve, '/wallet')).json()).toEqual({
+      balanceCents: 400,
+      heldCents: 0,
+      currency: 'EUR',
+    });
 
     const entries = await ctx.db
       .selectFrom('ledger_entries')
@@ -284,7 +288,11 @@ describe('settlement', () => {
 describe('wallet reads', () => {
   it('shows the balance, and history pages newest first to the parties only', async () => {
     const carol = await createUser(ctx.db);
-    expect(await (await get(carol, '/wallet')).json()).toEqual({ balanceCents: 0, currency: 'EUR' });
+    expect(await (await get(carol, '/wallet')).json()).toEqual({
+      balanceCents: 0,
+      heldCents: 0,
+      currency: 'EUR',
+    });
     const sent: string[] = [];
     for (let i = 0; i < 5; i++) {
       const res = await send(carol, { to: i % 2 ? ada.username : bob.username, amountCents: 10 + i });
