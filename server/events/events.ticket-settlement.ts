@@ -32,9 +32,10 @@ const AFTER_COMMIT_MS = 5_000;
 
 /**
  * The `event_ticket` hook. Transfers it records (refunds, tickets of promoted participants) and reminders
- * are enqueued before the settlement commits, as the hook cannot run after it: a settlement job that runs
- * before the commit finds nothing to do and the wallet's sweeper settles the transfer within ~7 s; a
- * reminder due at once is delayed a few seconds so that it finds the participant going.
+ * are enqueued before the settlement commits, as the hook cannot run after it: the settlement wake-up it
+ * sends is kept while the current drain runs and starts after it, so the new transfers settle right
+ * after this commit (the sweeper, within ~7 s, is only the fallback); a reminder due at once is delayed
+ * a few seconds so that it finds the participant going.
  */
 export function ticketSettlementHook(deps: TicketSettlementDeps): SettlementHook {
   return async (trx, settled) => {
