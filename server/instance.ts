@@ -43,7 +43,11 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
   const pub = createRedis(config.redisUrl, 'blocking', 'plaza-adapter-pub', logger);
   const sub = createRedis(config.redisUrl, 'blocking', 'plaza-adapter-sub', logger);
 
-  const queues = new Queues(redis, config.redisPrefix);
+  // BullMQ defines its ~60 Lua scripts on the connection it is given, and ioredis copies every script of a
+  // connection onto each (auto)pipeline it builds (~150 µs apiece): on the request path's connection that was
+  // paid by every rate-limit check and CAPTCHA. The producers get a connection of their own.
+  const queueRedis = createRedis(config.redisUrl, 'commands', 'plaza-queues', logger);
+  const queues = new Queues(queueRedis, config.redisPrefix);
   // Sockets are moved between rooms adapter-wide (every instance); io exists only once HTTP listens.
   let roomServer: PlazaServer | null = null;
   const rooms: RoomControl = {
@@ -141,7 +145,13 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     await new Promise<void>((resolve) => io.close(() => resolve()));
     await queues.close();
     seqTracker.stop();
-    await Promise.all([closeRedis(redis), closeRedis(pub), closeRedis(sub), closeRedis(seqSubscriber)]);
+    await Promise.all([
+      closeRedis(redis),
+      closeRedis(queueRedis),
+      closeRedis(pub),
+      closeRedis(sub),
+      closeRedis(seqSubscriber),
+    ]);
     await db.destroy();
   };
 

@@ -141,13 +141,28 @@ export async function resendVerification(ctx: AuthContext, email: string, client
   await ctx.queues.add('email', verificationEmail(user.email, code));
 }
 
+/**
+ * Settles both, then throws the first failure in argument order (what running them one after the other
+ * would have thrown first); independent Redis and PostgreSQL calls so share a round trip.
+ */
+async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
+}
+
 export async function login(ctx: AuthContext, input: LoginInput, client: ClientInfo): Promise<SignedIn> {
   const account = accountKey(input.login);
-  await ctx.limits.loginPerIp.consume(client.ip);
+  // The per-address count and the CAPTCHA's single use in one Redis round trip (a 429 still wins, and a
+  // refused request still counts against its address).
+  await both(ctx.limits.loginPerIp.consume(client.ip), consumeCaptcha(ctx.captcha, input.captcha));
   // CAPTCHA before the per-account count: locking someone else's account out costs a solved challenge each.
-  await consumeCaptcha(ctx.captcha, input.captcha);
-  await ctx.limits.loginPerAccount.consume(account);
-  const user = await findUserByLogin(ctx.db, input.login);
+  // The lookup rides along; it is the same query for known and unknown accounts, and a 429 waits for it.
+  const [, user] = await both(
+    ctx.limits.loginPerAccount.consume(account),
+    findUserByLogin(ctx.db, input.login),
+  );
   // Unknown user and wrong password: the same work (a dummy hash) and the same answer.
   if (!(await verifyPassword(user?.password_hash ?? null, input.password)) || !user)
     throw invalidCredentials();
@@ -156,8 +171,8 @@ export async function login(ctx: AuthContext, input: LoginInput, client: ClientI
   if (!user.email_verified_at) {
     throw new AppError('email_not_verified', 'Verify your email first; a new code can be sent');
   }
-  await ctx.limits.loginPerAccount.reset(account);
-  return signIn(ctx.db, user, client);
+  const [, signedIn] = await both(ctx.limits.loginPerAccount.reset(account), signIn(ctx.db, user, client));
+  return signedIn;
 }
 
 /** 202 whatever the address (no enumeration): a known, active account gets a one-time sign-in code. */

@@ -1,5 +1,6 @@
 // CAPTCHA: ALTCHA proof-of-work (altcha-lib's v1 protocol: SHA-256 with `maxnumber`), each solution accepted once.
-import { createChallenge, verifySolution } from 'altcha-lib/v1';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createChallenge } from 'altcha-lib/v1';
 import type { Redis } from 'ioredis';
 import { AppError } from '../lib/errors.ts';
 
@@ -56,17 +57,43 @@ function decode(payload: string): SolvedPayload | null {
   }
 }
 
-/** Accepts a solved challenge once (signature and expiry checked by altcha-lib); throws `captcha_failed` otherwise. */
-export async function consumeCaptcha(deps: CaptchaDeps, payload: string | undefined): Promise<void> {
-  const solved = payload ? decode(payload) : null;
+const sha256Hex = (data: string) => createHash('sha256').update(data).digest('hex');
+const hmacSha256Hex = (key: string, data: string) => createHmac('sha256', key).update(data).digest('hex');
+/** Equal hex strings, compared in constant time (a length mismatch is simply false). */
+const sameHex = (a: string, b: string) =>
+  a.length === b.length && timingSafeEqual(Buffer.from(a, 'latin1'), Buffer.from(b, 'latin1'));
+
+/**
+ * altcha-lib v1's `verifySolution` for SHA-256, done with node:crypto: the challenge is
+ * SHA-256(salt + number) and the signature HMAC-SHA-256(hmacKey, challenge), so the salt (and the expiry in
+ * it) is signed. altcha-lib does the same through WebCrypto, i.e. two jobs on libuv's thread pool, where
+ * they queued behind argon2 verifications under a login flood; these hashes take microseconds inline.
+ * Returns the challenge and its expiry (epoch seconds) when the solution is valid and unexpired, else null.
+ */
+export function verifyCaptchaSolution(
+  payload: string,
+  hmacKey: string,
+  now = Date.now(),
+): { challenge: string; expires: number } | null {
+  const solved = decode(payload);
+  if (!solved) return null;
   // The expiry rides in the signed salt; a challenge without one would be usable forever.
-  const expires = solved ? Number(new URLSearchParams(solved.salt.split('?')[1] ?? '').get('expires')) : 0;
-  if (!solved || !Number.isFinite(expires) || expires <= 0) throw captchaFailed();
-  if (!(await verifySolution(solved, deps.hmacKey, true))) throw captchaFailed();
+  const expires = Number(new URLSearchParams(solved.salt.split('?')[1] ?? '').get('expires'));
+  if (!Number.isFinite(expires) || expires <= 0 || expires * 1_000 < now) return null;
+  const challenge = sha256Hex(solved.salt + solved.number);
+  if (!sameHex(challenge, solved.challenge)) return null;
+  if (!sameHex(hmacSha256Hex(hmacKey, challenge), solved.signature)) return null;
+  return { challenge, expires };
+}
+
+/** Accepts a solved challenge once (signature and expiry checked); throws `captcha_failed` otherwise. */
+export async function consumeCaptcha(deps: CaptchaDeps, payload: string | undefined): Promise<void> {
+  const verified = payload ? verifyCaptchaSolution(payload, deps.hmacKey) : null;
+  if (!verified) throw captchaFailed();
   // Remember it until it expires anyway: SET NX makes "used once" hold across instances and races.
-  const ttlMs = Math.max(1_000, expires * 1_000 - Date.now());
+  const ttlMs = Math.max(1_000, verified.expires * 1_000 - Date.now());
   const first = await deps.redis.set(
-    `${deps.redisPrefix}:captcha:${solved.challenge}`,
+    `${deps.redisPrefix}:captcha:${verified.challenge}`,
     '1',
     'PX',
     ttlMs,

@@ -9,7 +9,7 @@ import type { Actor } from '../auth/actor.ts';
 import { userRoom } from '../auth/actor.ts';
 import type { Db } from '../db/database.ts';
 import type { Logger } from '../lib/logger.ts';
-import { onCommand } from './commands.ts';
+import { CommandTable } from './commands.ts';
 import { replaySince } from './resume.ts';
 import type { PlazaServer, PlazaSocket } from './socket-types.ts';
 import type { TopicRegistry } from './topics.ts';
@@ -29,7 +29,10 @@ export interface SocketDeps {
   authenticate: (socket: PlazaSocket) => Promise<Actor | null>;
   /** The newest relayed seq, read before anything else (snapshot → stream). */
   currentSeq: () => Promise<number>;
-  /** Feature commands (posts, comments, …) are registered here per socket. */
+  /**
+   * Feature commands (posts, comments, …) register here, once per server: `socket` is the server's
+   * `CommandTable.registrar`, to be handed to `onCommand` only (handlers get the real socket in their context).
+   */
   registerCommands?: (socket: PlazaSocket) => void;
 }
 
@@ -48,6 +51,12 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketDeps): Pl
     adapter: createAdapter(deps.pub, deps.sub, { key: `${deps.redisPrefix}:socket.io` }),
   });
 
+  const commands = new CommandTable();
+  registerLiveCommands(commands, deps);
+  // Feature commands register once for the whole server (see CommandTable), not once per socket.
+  deps.registerCommands?.(commands.registrar);
+  const recheck = new SessionRecheck(deps.db, deps.logger);
+
   io.use((socket, next) => {
     deps.authenticate(socket).then(
       (actor) => {
@@ -60,37 +69,82 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketDeps): Pl
   });
 
   io.on('connection', (socket) => {
-    const logger = deps.logger.child({ socketId: socket.id });
     const actor = socket.data.actor;
     if (actor) {
       void socket.join([userRoom(actor.userId), `session:${actor.sessionId}`]);
       // A revocation relayed between the handshake's check and this join found no socket to drop:
       // look again now that the room is joined (any later revocation reaches it through the room).
-      deps.db
-        .selectFrom('sessions')
-        .select('id')
-        .where('id', '=', actor.sessionId)
-        .executeTakeFirst()
-        .then(
-          (row) => {
-            if (!row) socket.disconnect(true);
-          },
-          (error: unknown) => logger.warn({ err: error }, 'session re-check failed'),
-        );
+      recheck.add(actor.sessionId, socket);
     }
-    registerLiveCommands(socket, deps, logger);
-    deps.registerCommands?.(socket);
+    commands.attach(socket);
   });
 
   return io;
 }
 
-function registerLiveCommands(socket: PlazaSocket, deps: SocketDeps, logger: Logger): void {
-  onCommand(
-    socket,
+/** Milliseconds the post-join session checks of concurrent connections wait to share one query. */
+export const RECHECK_WINDOW_MS = 20;
+/** At most this many sessions per re-check query. */
+const RECHECK_BATCH = 500;
+
+/**
+ * The post-join session checks, batched: one `select id from sessions where id in (…)` for the sockets
+ * that connected within RECHECK_WINDOW_MS, instead of a query per connection. Each check still runs after
+ * its socket joined the session room, which is all the race needs; a revoked socket lives at most the
+ * window longer.
+ */
+export class SessionRecheck {
+  private pending = new Map<string, PlazaSocket[]>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+    private readonly windowMs = RECHECK_WINDOW_MS,
+  ) {}
+
+  add(sessionId: string, socket: PlazaSocket): void {
+    const sockets = this.pending.get(sessionId);
+    if (sockets) sockets.push(socket);
+    else this.pending.set(sessionId, [socket]);
+    if (this.pending.size >= RECHECK_BATCH) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.windowMs);
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.pending;
+    this.pending = new Map();
+    // Sockets gone meanwhile (closed, or the server shutting down) need no check.
+    for (const [sessionId, sockets] of batch) {
+      const live = sockets.filter((socket) => socket.connected);
+      if (live.length === 0) batch.delete(sessionId);
+      else batch.set(sessionId, live);
+    }
+    if (batch.size === 0) return;
+    this.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('id', 'in', [...batch.keys()])
+      .execute()
+      .then(
+        (rows) => {
+          const alive = new Set(rows.map((row) => row.id));
+          for (const [sessionId, sockets] of batch) {
+            if (!alive.has(sessionId)) for (const socket of sockets) socket.disconnect(true);
+          }
+        },
+        (error: unknown) => this.logger.warn({ err: error, sessions: batch.size }, 'session re-check failed'),
+      );
+  }
+}
+
+function registerLiveCommands(commands: CommandTable, deps: SocketDeps): void {
+  commands.add(
     'subscribe',
     topicsSchema,
-    async ({ topics }) => {
+    async ({ topics }, { socket }) => {
       // All or nothing: resolve every topic before joining any room.
       const resolved = await Promise.all(
         topics.map(async (topic) => [topic, await deps.topics.resolve(topic, socket.data.actor)] as const),
@@ -99,14 +153,13 @@ function registerLiveCommands(socket: PlazaSocket, deps: SocketDeps, logger: Log
       await socket.join(resolved.flatMap(([, rooms]) => rooms));
       return { seq: await deps.currentSeq() };
     },
-    logger,
+    deps.logger,
   );
 
-  onCommand(
-    socket,
+  commands.add(
     'unsubscribe',
     topicsSchema,
-    async ({ topics }) => {
+    async ({ topics }, { socket }) => {
       for (const topic of topics) socket.data.topics.delete(topic);
       const stillWanted = new Set([...socket.data.topics.values()].flat());
       if (socket.data.actor) {
@@ -121,19 +174,18 @@ function registerLiveCommands(socket: PlazaSocket, deps: SocketDeps, logger: Log
       }
       return { seq: await deps.currentSeq() };
     },
-    logger,
+    deps.logger,
   );
 
-  onCommand(
-    socket,
+  commands.add(
     'resume',
     resumeSchema,
-    async ({ since }) => {
+    async ({ since }, { socket }) => {
       const rooms = [...socket.rooms].filter((room) => room !== socket.id);
       const seq = await replaySince(deps.db, rooms, since, (push) => emitTo(socket, push));
       return { seq };
     },
-    logger,
+    deps.logger,
   );
 }
 

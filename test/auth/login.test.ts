@@ -99,6 +99,39 @@ describe('password login', () => {
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(800);
   });
 
+  it('starts the per-account count again after a successful login', async () => {
+    const user = await verifiedUser(h);
+    for (let i = 0; i < 9; i++) expect((await login(user.username, 'not the password')).status).toBe(401);
+    expect((await login(user.username, PASSWORD)).status).toBe(200);
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await login(user.username, 'not the password')).status);
+    expect(statuses).toEqual(Array(10).fill(401));
+  });
+
+  it('counts an account only once the CAPTCHA passed: failed CAPTCHAs lock nobody out', async () => {
+    const user = await verifiedUser(h);
+    for (let i = 0; i < 12; i++) {
+      const res = await h.call('POST', '/auth/login', { login: user.username, password: 'x', captcha: 'x' });
+      expect(await errorCode(res)).toBe('captcha_failed');
+    }
+    expect((await login(user.username, PASSWORD)).status).toBe(200);
+  });
+
+  it('answers 429 to an address over its limit even with a good CAPTCHA', async () => {
+    const headers = { 'x-forwarded-for': '192.0.2.78' };
+    for (let i = 0; i < 30; i++) {
+      await h.call('POST', '/auth/login', { login: uniqueName(), password: 'x', captcha: 'x' }, headers);
+    }
+    const user = await verifiedUser(h);
+    const res = await h.call(
+      'POST',
+      '/auth/login',
+      { login: user.username, password: PASSWORD, captcha: await h.captcha() },
+      headers,
+    );
+    expect(res.status).toBe(429);
+  });
+
   it('limits attempts per client address', async () => {
     const headers = { 'x-forwarded-for': '192.0.2.77' };
     const statuses: number[] = [];
