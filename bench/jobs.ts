@@ -1,5 +1,5 @@
 // Jobs: event reminders processed per second by the real workers (lookup under lock, exactly-once guard,
-// notification + push, email enqueued). Baseline: bare BullMQ, no-op processor, same concurrency.
+// notification + push, email enqueued; group-committed). Baseline: bare BullMQ, no-op processor, same concurrency.
 // Each round enqueues a backlog while the queue is paused, resumes it, and counts what drains in time.
 import { randomUUID } from 'node:crypto';
 import { type JobsOptions, Queue } from 'bullmq';
@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import { reminderJobId } from '../server/events/events.reminders.ts';
 import type { ReminderJob } from '../server/jobs/queues.ts';
 import { defaultJobOptions, Queues } from '../server/jobs/queues.ts';
+import { REMINDERS_CONCURRENCY } from '../workers/reminders.ts';
 import { CpuMeter } from './harness/cpu.ts';
 import { createUsers } from './harness/fixtures.ts';
 import { type BenchDatabase, createBenchDatabase, dropBenchDatabase } from './harness/infra.ts';
@@ -17,7 +18,8 @@ import { type ArmRound, progress, type ScenarioResult, summarize } from './harne
 import { alternate, type Scenario, type ScenarioContext, sleep } from './harness/scenario.ts';
 
 const TARGET = 'jobs/s ≥ 0.8';
-const CONCURRENCY = 10; // workers/main.ts: reminders run 10 at a time
+// The reminders worker's own concurrency (workers/main.ts uses it): both arms run as many jobs at once.
+const CONCURRENCY = REMINDERS_CONCURRENCY;
 const CHUNK = 1_000;
 
 interface BulkJob {

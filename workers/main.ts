@@ -20,7 +20,7 @@ import { SettlementHooks } from '../server/wallet/wallet.settlement.ts';
 import { deliverEmail } from './email.ts';
 import { createMailer } from './mailer.ts';
 import { maintenanceSchedules, runMaintenance } from './maintenance.ts';
-import { createReminderHandler, reminderSchedules } from './reminders.ts';
+import { createReminderHandler, REMINDERS_CONCURRENCY, reminderSchedules } from './reminders.ts';
 import { createTransferHandler, transferSchedules } from './transfers.ts';
 
 const config = loadConfigOrExit();
@@ -63,9 +63,15 @@ const handlers: { [Q in QueueName]: (payload: JobPayloads[Q], job: Job) => Promi
   reminders: createReminderHandler({ db, queues, logger, config }),
 };
 
-// Transfers batch in the database (one deduplicated wake-up job drains them); the other transfer jobs
-// are sweeps and the rare transfer settling alone after its batch failed.
-const concurrency: Record<QueueName, number> = { email: 10, maintenance: 1, transfers: 10, reminders: 10 };
+// Reminders: many jobs at once feed their group commit (one transaction for many). Transfers batch
+// in the database instead (one wake-up job drains them); the rest are sweeps and the rare transfer
+// settling alone after its batch failed.
+const concurrency: Record<QueueName, number> = {
+  email: 10,
+  maintenance: 1,
+  transfers: 10,
+  reminders: REMINDERS_CONCURRENCY,
+};
 
 /**
  * A killed worker's settlements, reminders and emails come back (as stalled) within seconds, not the

@@ -4,22 +4,20 @@
 // removed (already running) finds the start changed and does nothing, and the new one is never shadowed
 // by the old id. Jobs are (un)scheduled after the change commits; if the process dies in between, the
 // periodic reconciler (task 'reconcile') schedules what is missing. "Sent once" is a row in
-// event_reminders inserted in the same transaction as the notification, not the job id.
+// event_reminders inserted in the same transaction as the notification, not the job id
+// (events.reminder-delivery.ts, where the worker sends them in batches).
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Deps } from '../deps.ts';
 import type { Queues, ReminderJob } from '../jobs/queues.ts';
 import type { Logger } from '../lib/logger.ts';
-import { notify } from '../notifications/notifications.service.ts';
+import { sendEventReminder } from './events.reminder-delivery.ts';
 
 type SchedulingDeps = Pick<Deps, 'queues' | 'config' | 'logger'>;
 
 /** BullMQ refuses ':' in custom ids; '_' keeps the id readable and deterministic. */
 export const reminderJobId = (eventId: string, userId: string, startsAt: Date): string =>
   `reminder_${eventId}_${userId}_${startsAt.getTime()}`;
-
-export const reminderEmailJobId = (eventId: string, userId: string): string =>
-  `reminder-email_${eventId}_${userId}`;
 
 /** How long until the reminder is due; 0 when the lead time has already begun. */
 export const reminderDelayMs = (startsAt: Date, leadMinutes: number, now = Date.now()): number =>
@@ -88,81 +86,6 @@ export async function runReminderJob(deps: ReminderDeps, job: ReminderJob): Prom
     return;
   }
   await sendEventReminder(deps, job);
-}
-
-/** Sends one reminder if it is still due: the participant going, the event published, the start unchanged. */
-export async function sendEventReminder(
-  deps: ReminderDeps,
-  job: { eventId: string; userId: string; startsAt: string },
-): Promise<'sent' | 'stale'> {
-  const mail = await deps.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .selectFrom('event_participants as p')
-      .innerJoin('events as e', 'e.id', 'p.event_id')
-      .innerJoin('users as u', 'u.id', 'p.user_id')
-      .select(['e.title', 'e.starts_at', 'e.location', 'e.status', 'p.status as participation', 'u.email'])
-      .where('p.event_id', '=', job.eventId)
-      .where('p.user_id', '=', job.userId)
-      // Serializes with a concurrent leave or move of this participant's row.
-      .forUpdate('p')
-      .executeTakeFirst();
-    const due =
-      row &&
-      row.status === 'published' &&
-      row.participation === 'going' &&
-      row.starts_at.getTime() === Date.parse(job.startsAt) &&
-      row.starts_at.getTime() > Date.now();
-    if (!row || !due) return null;
-
-    const guard = await trx
-      .insertInto('event_reminders')
-      .values({ event_id: job.eventId, user_id: job.userId, starts_at: row.starts_at })
-      .onConflict((oc) => oc.columns(['event_id', 'user_id']).doNothing())
-      .returning('email_queued_at')
-      .executeTakeFirst();
-    if (guard) {
-      const when = row.starts_at.toISOString().replace('T', ' ').slice(0, 16);
-      await notify(trx, {
-        userId: job.userId,
-        type: 'event_reminder',
-        title: `Reminder: ${row.title}`,
-        body: `${row.title} starts at ${when} UTC${row.location ? `, ${row.location}` : ''}.`,
-        url: `/events/${job.eventId}`,
-        dedupeKey: `event_reminder:${job.eventId}`,
-      });
-      return { ...row, emailQueued: false };
-    }
-    // Sent before: only the email may still be owed (a crash between commit and enqueue).
-    const previous = await trx
-      .selectFrom('event_reminders')
-      .select('email_queued_at')
-      .where('event_id', '=', job.eventId)
-      .where('user_id', '=', job.userId)
-      .executeTakeFirstOrThrow();
-    return { ...row, emailQueued: previous.email_queued_at !== null };
-  });
-  if (!mail) return 'stale';
-  if (mail.emailQueued) return 'sent';
-
-  const link = new URL(`/events/${job.eventId}`, deps.config.publicUrl).toString();
-  const when = mail.starts_at.toISOString().replace('T', ' ').slice(0, 16);
-  // The email job id makes a second enqueue (a retry after a crash) a no-op while BullMQ keeps the job.
-  await deps.queues.add(
-    'email',
-    {
-      to: mail.email,
-      subject: `Reminder: ${mail.title}`,
-      text: `${mail.title} starts at ${when} UTC${mail.location ? ` (${mail.location})` : ''}.\n\n${link}\n`,
-    },
-    { jobId: reminderEmailJobId(job.eventId, job.userId) },
-  );
-  await deps.db
-    .updateTable('event_reminders')
-    .set({ email_queued_at: new Date() })
-    .where('event_id', '=', job.eventId)
-    .where('user_id', '=', job.userId)
-    .execute();
-  return 'sent';
 }
 
 /** How far ahead the reconciler looks: reminders due within a day (later ones are found on later runs). */

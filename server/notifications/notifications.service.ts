@@ -1,8 +1,8 @@
 // Creating notifications (one row and one `notification:created` push to the user's `me`, in the caller's
 // transaction) and reading them: pages newest first with the unread count, marking read.
 import type { Notification, NotificationType, Page } from '@plaza/client/protocol';
+import { sql } from 'kysely';
 import type { Actor } from '../auth/actor.ts';
-import { userRoom } from '../auth/actor.ts';
 import type { Executor, Trx } from '../db/database.ts';
 import type { NotificationRow } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
@@ -10,7 +10,7 @@ import { notFound, unauthenticated } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { toPage } from '../lib/pagination.ts';
 import { decodeTimeCursor, timeKeyOf } from '../lib/time-cursor.ts';
-import { appendEvents, type NewEvent } from '../realtime/event-log.ts';
+import { appendNotificationPushes } from './notifications.pushes.ts';
 import { listNotificationPage, markAllRead, markRead } from './notifications.repository.ts';
 import type { NotificationListQuery, ReadNotificationInput } from './notifications.schema.ts';
 
@@ -41,54 +41,25 @@ export async function notify(trx: Trx, input: NewNotification): Promise<Notifica
 }
 
 /**
- * notify() for many at once, in three statements whatever their number (settlements notify per
- * batch). Each push carries the unread count as of its own notification. Deduped ones are skipped.
+ * notify() for many at once, in one statement whatever their number (settlements notify per batch).
+ * Each push carries the unread count as of its own notification. Deduped ones are skipped.
  */
 export async function notifyMany(trx: Trx, inputs: readonly NewNotification[]): Promise<Notification[]> {
   if (inputs.length === 0) return [];
-  const inserted = await trx
-    .insertInto('notifications')
-    .values(
-      inputs.map((input) => ({
-        id: newId(),
-        user_id: input.userId,
-        type: input.type,
-        title: input.title.slice(0, 200),
-        body: input.body.slice(0, 1_000),
-        url: input.url,
-        dedupe_key: input.dedupeKey ?? null,
-      })),
-    )
-    .onConflict((oc) => oc.columns(['user_id', 'dedupe_key']).where('dedupe_key', 'is not', null).doNothing())
-    .returningAll()
-    .execute();
-  if (inserted.length === 0) return [];
-  // UUIDv7 ids were made in input order.
-  const rows = inserted.sort((a, b) => (a.id < b.id ? -1 : 1));
-  const counts = await trx
-    .selectFrom('notifications')
-    .select(['user_id', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('user_id', 'in', [...new Set(rows.map((r) => r.user_id))])
-    .where('read_at', 'is', null)
-    .groupBy('user_id')
-    .execute();
-  const unread = new Map(counts.map((c) => [c.user_id, c.n]));
-  const later = new Map<string, number>();
-  for (const row of rows) later.set(row.user_id, (later.get(row.user_id) ?? 0) + 1);
-  const events: NewEvent[] = rows.map((row) => {
-    const after = (later.get(row.user_id) ?? 1) - 1;
-    later.set(row.user_id, after);
-    return {
-      type: 'notification:created',
-      topic: 'me',
-      rooms: [userRoom(row.user_id)],
-      data: {
-        notification: notificationRowToNotification(row),
-        unreadCount: (unread.get(row.user_id) ?? 0) - after,
-      },
-    };
-  });
-  await appendEvents(trx, events);
+  // One array per column: the statement's text and its parameters stay the same size for any batch.
+  // UUIDv7 ids are made in input order, so the pushes (in id order) follow the inputs.
+  const { rows } = await sql<NotificationRow>`
+    with inserted as (
+      insert into notifications (id, user_id, type, title, body, url, dedupe_key)
+      select * from unnest(
+        ${inputs.map(() => newId())}::uuid[], ${inputs.map((i) => i.userId)}::uuid[],
+        ${inputs.map((i) => i.type)}::text[], ${inputs.map((i) => i.title.slice(0, 200))}::text[],
+        ${inputs.map((i) => i.body.slice(0, 1_000))}::text[], ${inputs.map((i) => i.url)}::text[],
+        ${inputs.map((i) => i.dedupeKey ?? null)}::text[])
+      on conflict (user_id, dedupe_key) where dedupe_key is not null do nothing
+      returning *
+    ), pushes as (${appendNotificationPushes('inserted')})
+    select * from inserted order by id`.execute(trx);
   return rows.map(notificationRowToNotification);
 }
 

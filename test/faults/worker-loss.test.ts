@@ -13,7 +13,14 @@ import { errorLines, inPool } from './fault-harness.ts';
 
 const USERS = 12;
 const TRANSFERS = 300;
-const PARTICIPANTS = 60;
+/**
+ * Reminders commit in batches of up to the worker's concurrency (100), each atomically: several times
+ * that, so that the kill after the first reminder lands between batches (or between a batch's commit
+ * and its emails), not after the last one.
+ */
+const PARTICIPANTS = 300;
+/** Joining them all takes seconds: the reminders fall due once they have joined, all at once. */
+const REMINDERS_DUE_IN_MS = 20_000;
 const LEAD_MINUTES = 60;
 
 let ctx: TestContext;
@@ -135,8 +142,8 @@ describe('worker loss', () => {
   it('during reminder delivery: each participant gets exactly one reminder notification and email', async () => {
     const organizer = await createUser(ctx.db);
     const people = await Promise.all(Array.from({ length: PARTICIPANTS }, () => createUser(ctx.db)));
-    // The reminder falls due a few seconds from now: starts at now + lead + a little.
-    const startsAt = new Date(Date.now() + LEAD_MINUTES * 60_000 + 6_000);
+    // The reminders fall due REMINDERS_DUE_IN_MS from now: starts at now + lead + that.
+    const startsAt = new Date(Date.now() + LEAD_MINUTES * 60_000 + REMINDERS_DUE_IN_MS);
     const [status, event] = await api<Event>('POST', '/events', organizer, {
       title: 'Crash-proof meetup',
       description: 'Reminders must arrive once.',
