@@ -3,6 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
+import { closePasswordHashing, configurePasswordHashing } from './auth/passwords.ts';
 import { socketAuthenticator } from './auth/socket-auth.ts';
 import type { Config } from './config.ts';
 import { createDb } from './db/database.ts';
@@ -30,6 +31,7 @@ export interface Instance {
 }
 
 export async function startInstance(config: Config, logger: Logger): Promise<Instance> {
+  await configurePasswordHashing({ threads: config.passwordHashThreads });
   const db = createDb({
     url: config.databaseUrl,
     poolSize: config.databasePoolSize,
@@ -151,6 +153,7 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
       closeRedis(pub),
       closeRedis(sub),
       closeRedis(seqSubscriber),
+      closePasswordHashing(),
     ]);
     await db.destroy();
   };
