@@ -16,6 +16,7 @@ import { closeRedis, createRedis } from '../server/lib/redis.ts';
 import { onShutdownSignal } from '../server/lib/shutdown.ts';
 import { serveMetrics } from '../server/metrics/metrics.server.ts';
 import { createWorkerMetrics } from '../server/metrics/worker.metrics.ts';
+import { RelayWaker } from '../server/realtime/relay-waker.ts';
 import { SettlementHooks } from '../server/wallet/wallet.settlement.ts';
 import { deliverEmail } from './email.ts';
 import { createMailer } from './mailer.ts';
@@ -35,11 +36,16 @@ if (unknown.length > 0) {
 }
 const selected: QueueName[] = requested.length > 0 ? (requested as QueueName[]) : [...QUEUE_NAMES];
 
+// Settlements, reminders and the rest commit events too: the relay leader hears of each commit. (On a
+// connection of its own: ioredis copies the ~60 BullMQ scripts of the producer's onto every pipeline.)
+const wakeRedis = createRedis(config.redisUrl, 'commands', 'plaza-workers-relay-waker', logger);
+const relayWaker = new RelayWaker(wakeRedis, config.redisPrefix);
 const db = createDb({
   url: config.databaseUrl,
   poolSize: config.databasePoolSize,
   applicationName: 'plaza-workers',
   onError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
+  onEventsCommitted: relayWaker.eventsCommitted,
 });
 const connection = createRedis(config.redisUrl, 'blocking', 'plaza-workers', logger);
 const queues = new Queues(
@@ -166,4 +172,5 @@ onShutdownSignal(logger, config.shutdownTimeoutMs, async () => {
   mailer.close();
   await closeRedis(connection);
   await db.destroy();
+  await closeRedis(wakeRedis);
 });

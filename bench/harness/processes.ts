@@ -115,11 +115,14 @@ export class BenchProcess {
 
 /** Node flags for a process under measurement: `BENCH_CPU_PROF=<dir>` profiles it. */
 function profileFlags(name: string): string[] {
-  const dir = process.env.BENCH_CPU_PROF;
-  if (!dir) return [];
   const only = process.env.BENCH_CPU_PROF_ONLY;
   if (only && !name.startsWith(only)) return [];
+  // `BENCH_NODE_FLAGS="--perf-basic-prof"` lets `perf record -a` name the JIT frames of these processes.
+  const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const dir = process.env.BENCH_CPU_PROF;
+  if (!dir) return extra;
   return [
+    ...extra,
     // One folder per process: node writes one profile per thread (tsx's loader hooks run in their
     // own), CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; the main thread's is the biggest.
     '--cpu-prof',

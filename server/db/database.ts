@@ -1,6 +1,7 @@
 // The Kysely instance over a pg pool, and the helpers every feature uses to run SQL.
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { type Dialect, Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
+import { EventCommitDialect } from './event-commit-dialect.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -29,6 +30,8 @@ export interface DbOptions {
    * network partition) otherwise holds its request until the kernel gives up, many minutes later.
    */
   queryTimeoutMs?: number;
+  /** Called after each commit that appended to event_log: wakes the relay (see realtime/relay-waker.ts). */
+  onEventsCommitted?: () => void;
 }
 
 export function createPool(options: DbOptions): pg.Pool {
@@ -54,7 +57,11 @@ export function createPool(options: DbOptions): pg.Pool {
 }
 
 export function createDb(options: DbOptions): Db {
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool(options) }) });
+  const postgres = new PostgresDialect({ pool: createPool(options) });
+  const dialect: Dialect = options.onEventsCommitted
+    ? new EventCommitDialect(postgres, options.onEventsCommitted)
+    : postgres;
+  return new Kysely<Database>({ dialect });
 }
 
 export function clientConfig(url: string, applicationName: string): pg.ClientConfig {

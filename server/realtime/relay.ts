@@ -1,5 +1,7 @@
 // The relay: one leader per database (advisory lock on its own connection) gives new events their
 // `seq` in commit order and emits them to their rooms. Any instance may lead; the others stand by.
+// Writers wake the leader after they commit (relay-waker.ts); a short poll covers a lost wake-up and
+// writers that have no waker (psql, an operator's script).
 import type { AnyPush } from '@plaza/client/protocol';
 import pg from 'pg';
 import { clientConfig } from '../db/database.ts';
@@ -7,7 +9,6 @@ import type { Logger } from '../lib/logger.ts';
 
 /** pg_advisory_lock key of the relay; advisory locks are per database, so test databases don't collide. */
 const RELAY_LOCK_KEY = 7_011_972_650; // "plaza" relay
-const CHANNEL = 'plaza_event_log';
 /** Relay queries are small; one that takes this long is talking to a database that is gone. */
 const QUERY_TIMEOUT_MS = 5_000;
 
@@ -32,6 +33,7 @@ export interface RelayOptions {
   onLeadershipChange?: (leading: boolean) => void;
   onEmitted?: (seq: number, rows: number, lagMs: number) => void;
   batchSize?: number;
+  /** The fallback poll: how late an event without a wake-up (a lost one, a writer without a waker) leaves. */
   pollIntervalMs?: number;
   standbyIntervalMs?: number;
 }
@@ -75,7 +77,7 @@ export class Relay {
 
   constructor(private readonly options: RelayOptions) {
     this.batchSize = options.batchSize ?? 500;
-    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.standbyIntervalMs = options.standbyIntervalMs ?? 500;
   }
 
@@ -128,7 +130,6 @@ export class Relay {
         this.schedule(this.standbyIntervalMs, () => void this.tryToLead());
         return;
       }
-      await client.query(`listen ${CHANNEL}`);
       this.setLeading(true);
       this.kick();
     } catch (error) {
@@ -145,7 +146,6 @@ export class Relay {
       query_timeout: QUERY_TIMEOUT_MS,
     });
     client.on('error', (error) => this.lostConnection(error));
-    client.on('notification', () => this.kick());
     this.client = client;
     await client.connect();
     return client;
@@ -159,6 +159,11 @@ export class Relay {
     this.setLeading(false);
     client?.end().catch(() => {});
     this.schedule(this.standbyIntervalMs, () => void this.tryToLead());
+  }
+
+  /** Events were committed: drain now (a no-op unless leading). */
+  wake(): void {
+    this.kick();
   }
 
   /** Wakes the drain loop; coalesces wake-ups that arrive while it runs. */
@@ -196,7 +201,7 @@ export class Relay {
       this.lostConnection(error);
       return;
     }
-    // The poll is a safety net for a missed NOTIFY and for a transport that was down.
+    // The poll is a safety net for a missed wake-up and for a transport that was down.
     this.schedule(this.pollIntervalMs, () => this.kick());
   }
 

@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { createDb, type Db } from '../../server/db/database.ts';
+import { closeRedis, createRedis } from '../../server/lib/redis.ts';
+import { RelayWaker } from '../../server/realtime/relay-waker.ts';
 import { databaseUrl } from './global-setup.ts';
 
 export interface TestContext {
@@ -37,7 +39,15 @@ export async function createTestContext(extraEnv: Record<string, string> = {}): 
   }
   const url = databaseUrl(run.adminUrl, name);
   const redisPrefix = `plaza-test-${run.runId}-${suffix}`;
-  const db = createDb({ url, poolSize: 5, applicationName: 'plaza-test' });
+  // Fixtures write events through this db like the app does: the relay leader hears of their commits.
+  const wakeRedis = createRedis(run.redisUrl, 'commands', 'plaza-test-waker');
+  const relayWaker = new RelayWaker(wakeRedis, redisPrefix);
+  const db = createDb({
+    url,
+    poolSize: 5,
+    applicationName: 'plaza-test',
+    onEventsCommitted: relayWaker.eventsCommitted,
+  });
   return {
     databaseUrl: url,
     redisUrl: run.redisUrl,
@@ -56,6 +66,9 @@ export async function createTestContext(extraEnv: Record<string, string> = {}): 
       ...extraEnv,
     },
     db,
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      await closeRedis(wakeRedis);
+    },
   };
 }
