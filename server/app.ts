@@ -62,7 +62,9 @@ export function createApp(deps: AppDeps): App {
       onError: (c) => renderError(c, new AppError('payload_too_large', 'The request body exceeds 64 KiB')),
     }),
   );
-  app.use(sessionMiddleware({ db: deps.db, publicUrl: deps.config.publicUrl }));
+  app.use(
+    sessionMiddleware({ db: deps.db, publicUrl: deps.config.publicUrl, sessionCache: deps.sessionCache }),
+  );
 
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoutes(metrics.registry));

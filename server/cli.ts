@@ -26,15 +26,21 @@ async function main(args: string[]): Promise<number> {
   if (!isRole(role)) usage(`Unknown role "${role}": use one of ${ROLES.join(', ')}`);
 
   // Loaded only once the arguments are right: a usage error answers at once.
-  const [{ loadConfigOrExit }, { createDb }, { grantRole }] = await Promise.all([
-    import('./config.ts'),
-    import('./db/database.ts'),
-    import('./admin/admin.service.ts'),
-  ]);
+  const [{ loadConfigOrExit }, { createDb }, { grantRole }, { closeRedis, createRedis }, { createLogger }] =
+    await Promise.all([
+      import('./config.ts'),
+      import('./db/database.ts'),
+      import('./admin/admin.service.ts'),
+      import('./lib/redis.ts'),
+      import('./lib/logger.ts'),
+    ]);
   const config = loadConfigOrExit();
+  const logger = createLogger('warn', 'cli');
   const db = createDb({ url: config.databaseUrl, poolSize: 1, applicationName: 'plaza-cli' });
+  // Only to tell running instances that the user's cached sessions carry an old role.
+  const redis = createRedis(config.redisUrl, 'commands', 'plaza-cli', logger);
   try {
-    const user = await grantRole(db, username, role);
+    const user = await grantRole({ db, redis, config, logger }, username, role);
     if (!user) {
       process.stderr.write(`No user named "${username}"\n`);
       return 1;
@@ -43,6 +49,7 @@ async function main(args: string[]): Promise<number> {
     return 0;
   } finally {
     await db.destroy();
+    await closeRedis(redis);
   }
 }
 

@@ -51,6 +51,7 @@ const schema = z.object({
   COMMENTS_PER_MINUTE: int(1, 1_000_000).default(60),
   LIKES_PER_MINUTE: int(1, 1_000_000).default(300),
   TRANSFERS_PER_MINUTE: int(1, 1_000_000).default(30),
+  SESSION_CACHE_SECONDS: int(0, 300).default(30),
   PASSWORD_HASH_THREADS: int(1, 256).optional(),
 });
 
@@ -83,6 +84,8 @@ export interface Config {
   readonly likesPerMinute: number;
   /** Transfers one user may request per minute (REST and socket together). */
   readonly transfersPerMinute: number;
+  /** How long an instance may serve a validated session from memory (0: never); revocations clear it at once. */
+  readonly sessionCacheSeconds: number;
   /** Low-priority threads hashing passwords (undefined: one per available CPU). */
   readonly passwordHashThreads: number | undefined;
 }
@@ -137,6 +140,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     commentsPerMinute: e.COMMENTS_PER_MINUTE,
     likesPerMinute: e.LIKES_PER_MINUTE,
     transfersPerMinute: e.TRANSFERS_PER_MINUTE,
+    sessionCacheSeconds: e.SESSION_CACHE_SECONDS,
     passwordHashThreads: e.PASSWORD_HASH_THREADS,
   });
 }

@@ -1,5 +1,6 @@
 // What features are built from: one object, made once per process and passed in (no module singletons).
 import type { Redis } from 'ioredis';
+import { announceForgotten, type SessionCache, type SessionChange } from './auth/session-cache.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
 import type { Queues } from './jobs/queues.ts';
@@ -25,4 +26,23 @@ export interface Deps {
   logger: Logger;
   /** Absent where no Socket.IO server runs (workers, in-process route tests): nothing to move then. */
   rooms?: RoomControl;
+  /**
+   * Validated sessions of the last seconds. Whoever revokes sessions or changes a user's role calls
+   * `forgetSessions(deps, …)` after the commit. Absent: every request validates against the database.
+   */
+  sessionCache?: SessionCache;
+}
+
+/**
+ * After a commit that revoked sessions or changed what they say: every instance forgets its copies.
+ * Announced even by a process without a cache of its own, since other instances may have one.
+ */
+export async function forgetSessions(
+  deps: Pick<Deps, 'sessionCache' | 'redis' | 'config' | 'logger'>,
+  change: SessionChange,
+): Promise<void> {
+  if (deps.sessionCache) return deps.sessionCache.forget(change);
+  await announceForgotten(deps.redis, deps.config.redisPrefix, change).catch((error: unknown) =>
+    deps.logger.warn({ err: error, ...change }, 'could not tell instances to forget sessions'),
+  );
 }

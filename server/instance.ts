@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { closePasswordHashing, configurePasswordHashing } from './auth/passwords.ts';
+import { SessionCache } from './auth/session-cache.ts';
 import { socketAuthenticator } from './auth/socket-auth.ts';
 import type { Config } from './config.ts';
 import { createDb } from './db/database.ts';
@@ -18,6 +19,7 @@ import { registerNotificationCommands } from './notifications/notifications.sock
 import { buildAssets } from './pages/assets.ts';
 import { feedTopics, registerFeedCommands } from './posts/posts.feature.ts';
 import { Relay } from './realtime/relay.ts';
+import { listenForWakeups, RelayWaker } from './realtime/relay-waker.ts';
 import { SeqTracker } from './realtime/seq-tracker.ts';
 import { createSocketServer, emitTo } from './realtime/socket-server.ts';
 import type { PlazaServer } from './realtime/socket-types.ts';
@@ -32,6 +34,8 @@ export interface Instance {
 
 export async function startInstance(config: Config, logger: Logger): Promise<Instance> {
   await configurePasswordHashing({ threads: config.passwordHashThreads });
+  const redis = createRedis(config.redisUrl, 'commands', 'plaza-server', logger);
+  const relayWaker = new RelayWaker(redis, config.redisPrefix);
   const db = createDb({
     url: config.databaseUrl,
     poolSize: config.databasePoolSize,
@@ -39,8 +43,8 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     onError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
     // Requests run short queries: past 5 s the database is unreachable, answer 503 rather than hang.
     queryTimeoutMs: 5_000,
+    onEventsCommitted: relayWaker.eventsCommitted,
   });
-  const redis = createRedis(config.redisUrl, 'commands', 'plaza-server', logger);
   // The adapter needs its own pair: a subscriber connection can run nothing else.
   const pub = createRedis(config.redisUrl, 'blocking', 'plaza-adapter-pub', logger);
   const sub = createRedis(config.redisUrl, 'blocking', 'plaza-adapter-sub', logger);
@@ -56,10 +60,19 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     join: (holders, room) => roomServer?.in(holders).socketsJoin(room),
     leave: (holders, room) => roomServer?.in(holders).socketsLeave(room),
   };
-  const deps: Deps = { config, db, redis, queues, logger, rooms };
+  // One subscriber for what instances tell each other: emitted seqs, relay wake-ups, forgotten sessions.
+  const seqSubscriber = createRedis(config.redisUrl, 'blocking', 'plaza-seq-sub', logger);
+  const sessionCache = new SessionCache({
+    publisher: redis,
+    subscriber: seqSubscriber,
+    redisPrefix: config.redisPrefix,
+    logger,
+    ttlMs: config.sessionCacheSeconds * 1_000,
+  });
+  sessionCache.start();
+  const deps: Deps = { config, db, redis, queues, logger, rooms, sessionCache };
 
   let draining = false;
-  const seqSubscriber = createRedis(config.redisUrl, 'blocking', 'plaza-seq-sub', logger);
   const seqTracker = new SeqTracker(db, seqSubscriber, redis, config.redisPrefix);
   await seqTracker.start();
   const currentSeq = () => seqTracker.current();
@@ -99,7 +112,7 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     publicUrl: config.publicUrl,
     topics: eventTopics(feedTopics(platformTopics(new TopicRegistry()), deps), db),
     logger,
-    authenticate: socketAuthenticator(db, config.publicUrl),
+    authenticate: socketAuthenticator(db, config.publicUrl, sessionCache),
     currentSeq,
     // Feature socket commands register here, each with the same deps as its routes.
     registerCommands: (socket) => {
@@ -128,6 +141,8 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
       metrics.relayBatch(rows, lagMs);
     },
   });
+  relayWaker.attach(relay);
+  listenForWakeups(seqSubscriber, config.redisPrefix, relay);
   relay.start();
 
   logger.info({ port, host: config.host }, 'listening');

@@ -13,7 +13,9 @@ const tags = ['Moderation'];
 const usernameParam = z.object({ username: usernameSchema });
 const roleBody = z.object({ role: z.enum(['member', 'moderator', 'admin']) });
 
-export function adminRoutes(deps: Pick<Deps, 'db'>): OpenAPIHono<AppEnv> {
+export function adminRoutes(
+  deps: Pick<Deps, 'db' | 'sessionCache' | 'redis' | 'config' | 'logger'>,
+): OpenAPIHono<AppEnv> {
   // The role guard has run: the actor is there.
   const actorOf = (c: { var: { actor: Actor | null } }) => c.var.actor as Actor;
 
@@ -30,7 +32,7 @@ export function adminRoutes(deps: Pick<Deps, 'db'>): OpenAPIHono<AppEnv> {
       }),
       async (c) => {
         const { username } = c.req.valid('param');
-        return c.json(await changeRole(deps.db, actorOf(c), username, c.req.valid('json').role), 200);
+        return c.json(await changeRole(deps, actorOf(c), username, c.req.valid('json').role), 200);
       },
     )
     .openapi(
@@ -44,7 +46,7 @@ export function adminRoutes(deps: Pick<Deps, 'db'>): OpenAPIHono<AppEnv> {
         responses: { 204: noContent('Suspended'), ...errorResponses(401, 403, 404) },
       }),
       async (c) => {
-        await suspendUser(deps.db, actorOf(c), c.req.valid('param').username);
+        await suspendUser(deps, actorOf(c), c.req.valid('param').username);
         return c.body(null, 204);
       },
     );

@@ -4,38 +4,44 @@ import { findUserByUsername, markSuspended, setRole } from '../auth/accounts.rep
 import { type Actor, outranks } from '../auth/actor.ts';
 import { userRowToMe } from '../auth/me.ts';
 import { revokeSessions } from '../auth/sessions.ts';
-import type { Db } from '../db/database.ts';
+import { type Deps, forgetSessions } from '../deps.ts';
 import { forbidden, notFound } from '../lib/errors.ts';
 
+type AdminDeps = Pick<Deps, 'db' | 'sessionCache' | 'redis' | 'config' | 'logger'>;
+
 /** Sets `username`'s role. An admin cannot change their own (no accidental lock-out of the last admin). */
-export async function changeRole(db: Db, actor: Actor, username: string, role: Role): Promise<Me> {
-  const user = await findUserByUsername(db, username);
+export async function changeRole(deps: AdminDeps, actor: Actor, username: string, role: Role): Promise<Me> {
+  const user = await findUserByUsername(deps.db, username);
   if (!user) throw notFound('User');
   if (user.id === actor.userId) throw forbidden('You cannot change your own role');
-  await setRole(db, user.id, role);
-  return userRowToMe(db, { ...user, role }, actor.userId);
+  await setRole(deps.db, user.id, role);
+  // Sessions carry the role: the next request of theirs, on any instance, has the new one.
+  await forgetSessions(deps, { userIds: [user.id] });
+  return userRowToMe(deps.db, { ...user, role }, actor.userId);
 }
 
 /**
  * Suspends `username`: login is refused from now on and every session dies at once (same transaction),
  * sockets included. Only someone of a higher role may do it; suspending twice is harmless.
  */
-export async function suspendUser(db: Db, actor: Actor, username: string): Promise<void> {
-  const user = await findUserByUsername(db, username);
+export async function suspendUser(deps: AdminDeps, actor: Actor, username: string): Promise<void> {
+  const user = await findUserByUsername(deps.db, username);
   if (!user) throw notFound('User');
   if (user.id === actor.userId || !outranks(actor.role, user.role)) {
     throw forbidden('You can only suspend users of a lower role');
   }
-  await db.transaction().execute(async (trx) => {
+  await deps.db.transaction().execute(async (trx) => {
     await markSuspended(trx, user.id);
     await revokeSessions(trx, { userId: user.id });
   });
+  await forgetSessions(deps, { userIds: [user.id] });
 }
 
 /** For the CLI: sets a role with no actor (whoever runs it owns the database). Null when the user is unknown. */
-export async function grantRole(db: Db, username: string, role: Role): Promise<Me | null> {
-  const user = await findUserByUsername(db, username);
+export async function grantRole(deps: AdminDeps, username: string, role: Role): Promise<Me | null> {
+  const user = await findUserByUsername(deps.db, username);
   if (!user) return null;
-  await setRole(db, user.id, role);
-  return userRowToMe(db, { ...user, role }, null);
+  await setRole(deps.db, user.id, role);
+  await forgetSessions(deps, { userIds: [user.id] });
+  return userRowToMe(deps.db, { ...user, role }, null);
 }

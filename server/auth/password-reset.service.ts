@@ -1,5 +1,6 @@
 // Password reset: an emailed single-use link token; using it sets the password and revokes every session.
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
+import { forgetSessions } from '../deps.ts';
 import { AppError } from '../lib/errors.ts';
 import { findUserByEmail, markEmailVerified, setPasswordHash } from './accounts.repository.ts';
 import type { AuthContext, ClientInfo } from './auth.context.ts';
@@ -44,7 +45,7 @@ export async function resetPassword(
 ): Promise<void> {
   await ctx.limits.resetPerIp.consume(client.ip);
   const passwordHash = await hashPassword(input.password);
-  await ctx.db.transaction().execute(async (trx) => {
+  const userId = await ctx.db.transaction().execute(async (trx) => {
     const userId = await consumeResetToken(trx, hashResetToken(input.token));
     if (!userId) throw new AppError('invalid_code', 'This reset link is invalid, used or expired');
     await setPasswordHash(trx, userId, passwordHash);
@@ -53,5 +54,7 @@ export async function resetPassword(
     // Whoever held a session (maybe the reason for the reset) loses it now, on every instance.
     await revokeSessions(trx, { userId });
     await deleteCodes(trx, userId, 'login');
+    return userId;
   });
+  await forgetSessions(ctx, { userIds: [userId] });
 }

@@ -7,6 +7,7 @@ import type { Db } from '../db/database.ts';
 import type { AppEnv } from '../http/env.ts';
 import { forbidden, unauthenticated } from '../lib/errors.ts';
 import { assertRole } from './actor.ts';
+import type { SessionCache } from './session-cache.ts';
 import { SESSION_COOKIE, validateSessionToken } from './sessions.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -14,6 +15,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export interface SessionMiddlewareDeps {
   db: Db;
   publicUrl: URL;
+  sessionCache?: SessionCache;
 }
 
 /** Same-origin check for cookie-authenticated requests: Origin first, then Sec-Fetch-Site. */
@@ -36,7 +38,7 @@ export function sessionMiddleware(deps: SessionMiddlewareDeps): MiddlewareHandle
     const authorization = c.req.header('authorization');
     if (authorization) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-      const session = match ? await validateSessionToken(deps.db, match[1]!) : null;
+      const session = match ? await validateSessionToken(deps.db, match[1]!, deps.sessionCache) : null;
       // A client that sends a token wants to be someone: a bad one is an error, not anonymity.
       if (!session) throw unauthenticated();
       c.set('actor', session.actor);
@@ -49,7 +51,7 @@ export function sessionMiddleware(deps: SessionMiddlewareDeps): MiddlewareHandle
         const own = [deps.publicUrl.origin, new URL(c.req.url).origin];
         if (!isSameOrigin(c.req.raw.headers, own)) throw forbidden('Cross-origin request refused');
       }
-      const session = await validateSessionToken(deps.db, token);
+      const session = await validateSessionToken(deps.db, token, deps.sessionCache);
       if (session) {
         c.set('actor', session.actor);
         if (session.refreshed) setSessionCookie(c, token, session.expiresAt, secure);

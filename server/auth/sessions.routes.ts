@@ -26,7 +26,7 @@ export function sessionRoutes(ctx: AuthContext): OpenAPIHono<AppEnv> {
         responses: { 204: noContent('Signed out'), ...errorResponses(403) },
       }),
       async (c) => {
-        await logout(ctx.db, c.var.actor);
+        await logout(ctx, c.var.actor);
         clearSessionCookie(c);
         return c.body(null, 204);
       },
@@ -58,7 +58,7 @@ export function sessionRoutes(ctx: AuthContext): OpenAPIHono<AppEnv> {
       async (c) => {
         const actor = actorOf(c);
         const { id } = c.req.valid('param');
-        await revokeOwnSession(ctx.db, actor, id);
+        await revokeOwnSession(ctx, actor, id);
         if (id === actor.sessionId) clearSessionCookie(c);
         return c.body(null, 204);
       },

@@ -2,11 +2,15 @@
 import type { Me } from '@plaza/client/protocol';
 import type { Db } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
+import { type Deps, forgetSessions } from '../deps.ts';
 import { notFound } from '../lib/errors.ts';
 import type { Actor } from './actor.ts';
 import type { ClientInfo } from './auth.context.ts';
 import { userRowToMe } from './me.ts';
 import { createSession, revokeSessions } from './sessions.ts';
+
+/** What revoking needs: the database, and whom to tell to forget cached sessions. */
+type SessionDeps = Pick<Deps, 'db' | 'sessionCache' | 'redis' | 'config' | 'logger'>;
 
 export interface SignedIn {
   user: Me;
@@ -54,8 +58,8 @@ export async function listSessions(db: Db, actor: Actor): Promise<SessionInfo[]>
 }
 
 /** Revokes one of the actor's own sessions; another user's (or an unknown) id is 404, never a hint. */
-export async function revokeOwnSession(db: Db, actor: Actor, sessionId: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+export async function revokeOwnSession(deps: SessionDeps, actor: Actor, sessionId: string): Promise<void> {
+  await deps.db.transaction().execute(async (trx) => {
     const own = await trx
       .selectFrom('sessions')
       .select('id')
@@ -66,9 +70,11 @@ export async function revokeOwnSession(db: Db, actor: Actor, sessionId: string):
     if (!own) throw notFound('Session');
     await revokeSessions(trx, { sessionId });
   });
+  await forgetSessions(deps, { sessionIds: [sessionId] });
 }
 
-export async function logout(db: Db, actor: Actor | null): Promise<void> {
+export async function logout(deps: SessionDeps, actor: Actor | null): Promise<void> {
   if (!actor) return;
-  await db.transaction().execute((trx) => revokeSessions(trx, { sessionId: actor.sessionId }));
+  await deps.db.transaction().execute((trx) => revokeSessions(trx, { sessionId: actor.sessionId }));
+  await forgetSessions(deps, { sessionIds: [actor.sessionId] });
 }

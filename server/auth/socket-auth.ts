@@ -5,13 +5,18 @@ import { unauthenticated } from '../lib/errors.ts';
 import type { PlazaSocket } from '../realtime/socket-types.ts';
 import type { Actor } from './actor.ts';
 import { isSameOrigin } from './session.middleware.ts';
+import type { SessionCache } from './session-cache.ts';
 import { SESSION_COOKIE, validateSessionToken } from './sessions.ts';
 
-export function socketAuthenticator(db: Db, publicUrl: URL): (socket: PlazaSocket) => Promise<Actor | null> {
+export function socketAuthenticator(
+  db: Db,
+  publicUrl: URL,
+  cache?: SessionCache,
+): (socket: PlazaSocket) => Promise<Actor | null> {
   return async (socket) => {
     const auth = socket.handshake.auth as { token?: unknown } | undefined;
     if (typeof auth?.token === 'string' && auth.token.length > 0) {
-      const session = await validateSessionToken(db, auth.token);
+      const session = await validateSessionToken(db, auth.token, cache);
       if (!session) throw unauthenticated();
       return session.actor;
     }
@@ -22,6 +27,6 @@ export function socketAuthenticator(db: Db, publicUrl: URL): (socket: PlazaSocke
     const host = socket.handshake.headers.host;
     const own = [publicUrl.origin, ...(host ? [`http://${host}`, `https://${host}`] : [])];
     if (!isSameOrigin(socket.handshake.headers, own)) return null;
-    return (await validateSessionToken(db, token))?.actor ?? null;
+    return (await validateSessionToken(db, token, cache))?.actor ?? null;
   };
 }

@@ -1,0 +1,182 @@
+// Validated sessions kept in memory for a few seconds, so an authenticated request costs no database
+// round trip; revocations reach every instance's copy at once through Redis.
+//
+// Why this stays correct:
+// - Whatever revokes a session or changes what it says (logout, revoking one, password reset,
+//   suspension, a role change) calls `forget()` after its transaction commits and before it answers:
+//   this instance drops the entries, and every other one does on the Redis message that `forget()`
+//   has handed to Redis by then.
+// - A validation that read the database before a `forget()` arrived and finishes after it is not kept
+//   (the epoch moved), so a revoked session is never put back.
+// - While the subscription is down (messages could be lost) the cache is bypassed; when it is back the
+//   cache starts empty. So a lost message never leaves a revoked session usable; only a `forget()`
+//   whose own publish failed does, and at most for the time to live.
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../lib/logger.ts';
+import type { ValidSession } from './sessions.ts';
+
+export const DEFAULT_SESSION_CACHE_TTL_MS = 30_000;
+const MAX_ENTRIES = 50_000;
+
+export interface SessionChange {
+  sessionIds?: readonly string[];
+  userIds?: readonly string[];
+}
+
+interface Entry {
+  session: ValidSession;
+  expiresAt: number;
+}
+
+export const sessionsForgetChannel = (redisPrefix: string): string => `${redisPrefix}:sessions:forget`;
+
+/** Tells every instance to forget sessions (the CLI uses this without a cache of its own). */
+export async function announceForgotten(
+  redis: Redis,
+  redisPrefix: string,
+  change: SessionChange,
+): Promise<void> {
+  const message = JSON.stringify({ s: change.sessionIds ?? [], u: change.userIds ?? [] });
+  await redis.publish(sessionsForgetChannel(redisPrefix), message);
+}
+
+export class SessionCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly channel: string;
+  private subscribed = false;
+  /** Moves on every forget and every loss of the subscription; see `begin()`. */
+  private epoch = 0;
+
+  constructor(
+    private readonly options: {
+      publisher: Redis;
+      subscriber: Redis;
+      redisPrefix: string;
+      logger: Logger;
+      ttlMs?: number;
+    },
+  ) {
+    this.channel = sessionsForgetChannel(options.redisPrefix);
+  }
+
+  private get ttlMs(): number {
+    return this.options.ttlMs ?? DEFAULT_SESSION_CACHE_TTL_MS;
+  }
+
+  /**
+   * Subscribes in the background: until the subscription is confirmed (again, after a reconnect) nothing
+   * is served from memory, so an instance started while Redis is away simply validates every request.
+   */
+  start(): void {
+    const { subscriber } = this.options;
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.channel) this.apply(message);
+    });
+    const lost = () => {
+      this.subscribed = false;
+      this.clear();
+    };
+    subscriber.on('close', lost);
+    subscriber.on('reconnecting', lost);
+    subscriber.on('end', lost);
+    subscriber.on('ready', () => void this.subscribe());
+    void this.subscribe();
+  }
+
+  private async subscribe(): Promise<void> {
+    try {
+      await this.options.subscriber.subscribe(this.channel);
+      this.clear();
+      this.subscribed = this.options.subscriber.status === 'ready';
+    } catch {
+      this.subscribed = false;
+    }
+  }
+
+  /** A token for the lookup that follows a miss: `remember()` keeps its result only if nothing was forgotten since. */
+  begin(): number {
+    return this.epoch;
+  }
+
+  lookup(token: string): ValidSession | undefined {
+    if (!this.subscribed || this.ttlMs <= 0) return undefined;
+    const key = keyOf(token);
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    const now = Date.now();
+    if (entry.expiresAt <= now || entry.session.expiresAt.getTime() <= now) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.session;
+  }
+
+  remember(token: string, session: ValidSession, epoch: number): void {
+    if (!this.subscribed || this.ttlMs <= 0 || epoch !== this.epoch) return;
+    if (this.entries.size >= MAX_ENTRIES) {
+      // The oldest first (a Map iterates in insertion order): an idle session is the cheapest to reload.
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(keyOf(token), {
+      session: { ...session, refreshed: false },
+      expiresAt: Date.now() + this.ttlMs,
+    });
+  }
+
+  /** After a commit that revoked or changed sessions: forgotten here at once, and everywhere on the message. */
+  async forget(change: SessionChange): Promise<void> {
+    this.drop(change);
+    try {
+      await announceForgotten(this.options.publisher, this.options.redisPrefix, change);
+    } catch (error) {
+      this.options.logger.warn(
+        { err: error, ...change },
+        'could not tell other instances to forget sessions; they keep them until their time to live',
+      );
+    }
+  }
+
+  /** True while forgets from other instances are heard (otherwise every lookup misses). */
+  get listening(): boolean {
+    return this.subscribed;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private apply(message: string): void {
+    try {
+      const { s, u } = JSON.parse(message) as { s?: unknown; u?: unknown };
+      this.drop({
+        sessionIds: Array.isArray(s) ? s.map(String) : [],
+        userIds: Array.isArray(u) ? u.map(String) : [],
+      });
+    } catch {
+      // Not ours to understand: forget everything rather than keep something we were told to forget.
+      this.clear();
+    }
+  }
+
+  private drop(change: SessionChange): void {
+    this.epoch++;
+    const sessions = new Set(change.sessionIds ?? []);
+    const users = new Set(change.userIds ?? []);
+    if (sessions.size === 0 && users.size === 0) return;
+    for (const [key, entry] of this.entries) {
+      const { actor } = entry.session;
+      if (sessions.has(actor.sessionId) || users.has(actor.userId)) this.entries.delete(key);
+    }
+  }
+
+  private clear(): void {
+    this.epoch++;
+    this.entries.clear();
+  }
+}
+
+// Entries are keyed by a digest of the whole token (id and secret): a hit proves the secret as the
+// database lookup would, and memory never holds usable tokens.
+const keyOf = (token: string): string => createHash('sha256').update(token).digest('base64');
