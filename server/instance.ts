@@ -32,6 +32,23 @@ export interface Instance {
   close: () => Promise<void>;
 }
 
+/** How long Redis may take to confirm a relay batch before the relay steps down (and a leader re-emits). */
+const CONFIRM_TIMEOUT_MS = 3_000;
+
+async function answeredWithin(reply: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      reply,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Redis did not confirm within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function startInstance(config: Config, logger: Logger): Promise<Instance> {
   await configurePasswordHashing({ threads: config.passwordHashThreads });
   const redis = createRedis(config.redisUrl, 'commands', 'plaza-server', logger);
@@ -46,7 +63,7 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     onEventsCommitted: relayWaker.eventsCommitted,
   });
   // The adapter needs its own pair: a subscriber connection can run nothing else.
-  const pub = createRedis(config.redisUrl, 'blocking', 'plaza-adapter-pub', logger);
+  const pub = createRedis(config.redisUrl, 'publisher', 'plaza-adapter-pub', logger);
   const sub = createRedis(config.redisUrl, 'blocking', 'plaza-adapter-sub', logger);
 
   // BullMQ defines its ~60 Lua scripts on the connection it is given, and ioredis copies every script of a
@@ -73,7 +90,8 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
   const deps: Deps = { config, db, redis, queues, logger, rooms, sessionCache };
 
   let draining = false;
-  const seqTracker = new SeqTracker(db, seqSubscriber, redis, config.redisPrefix);
+  // Announced on the adapter's connection: a batch's pushes and its seq leave in one write.
+  const seqTracker = new SeqTracker(db, seqSubscriber, pub, config.redisPrefix);
   await seqTracker.start();
   const currentSeq = () => seqTracker.current();
   let relay: Relay | null = null;
@@ -136,6 +154,9 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
       if (push.type === 'session:revoked') io.in(rooms).disconnectSockets(true);
     },
     canEmit: () => pub.status === 'ready',
+    // The adapter's publishes leave in a pipeline after this turn of the event loop; a PING behind them
+    // on the same connection answers once Redis has them all.
+    confirmEmitted: () => answeredWithin(pub.ping(), CONFIRM_TIMEOUT_MS),
     onEmitted: (seq, rows, lagMs) => {
       seqTracker.announce(seq);
       metrics.relayBatch(rows, lagMs);

@@ -1,7 +1,7 @@
 // The Kysely instance over a pg pool, and the helpers every feature uses to run SQL.
-import { type Dialect, Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, type Transaction } from 'kysely';
 import pg from 'pg';
-import { EventCommitDialect } from './event-commit-dialect.ts';
+import { PlazaDialect } from './plaza-dialect.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -57,11 +57,7 @@ export function createPool(options: DbOptions): pg.Pool {
 }
 
 export function createDb(options: DbOptions): Db {
-  const postgres = new PostgresDialect({ pool: createPool(options) });
-  const dialect: Dialect = options.onEventsCommitted
-    ? new EventCommitDialect(postgres, options.onEventsCommitted)
-    : postgres;
-  return new Kysely<Database>({ dialect });
+  return new Kysely<Database>({ dialect: new PlazaDialect(createPool(options), options.onEventsCommitted) });
 }
 
 export function clientConfig(url: string, applicationName: string): pg.ClientConfig {

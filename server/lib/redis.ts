@@ -5,17 +5,20 @@ import type { Logger } from './logger.ts';
 /**
  * `commands`: fail fast (a request should get 503, not hang) — bounded retries per request.
  * `blocking`: what BullMQ workers and pub/sub subscribers need — never give up a command.
+ * `publisher`: never gives up either, and pipelines what is published in one turn of the event loop.
  */
 export function createRedis(
   url: string,
-  role: 'commands' | 'blocking',
+  role: 'commands' | 'blocking' | 'publisher',
   name: string,
   logger?: Logger,
 ): Redis {
   const options: RedisOptions = {
     connectionName: name,
     lazyConnect: false,
-    enableAutoPipelining: role === 'commands',
+    // A publisher never gives up a message either, but the pushes of one relay batch (emitted in one
+    // turn of the event loop) go out in one write.
+    enableAutoPipelining: role !== 'blocking',
     maxRetriesPerRequest: role === 'commands' ? 2 : null,
     retryStrategy: (times) => Math.min(50 * 2 ** times, 2_000),
     connectTimeout: 5_000,

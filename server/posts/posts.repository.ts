@@ -97,6 +97,7 @@ export async function insertPostWithEvent(
   event: NewEvent<'post:created'>,
 ): Promise<{ displayName: string } | undefined> {
   const { rows } = await sql<{ display_name: string }>`
+    /* prepare:insert-post */
     with author as (select display_name from users where id = ${row.authorId}::uuid),
     post as (
       insert into posts (id, author_id, body, created_at)

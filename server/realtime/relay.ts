@@ -32,6 +32,12 @@ export interface RelayOptions {
   canEmit: () => boolean;
   onLeadershipChange?: (leading: boolean) => void;
   onEmitted?: (seq: number, rows: number, lagMs: number) => void;
+  /**
+   * Resolves once everything emitted so far is in the transport's hands (Redis has it), rejects or
+   * times out when that cannot be known. A batch counts as emitted (recorded as emitted_seq, which a
+   * new leader does not re-emit) only after this; without it, as soon as `emit` returned.
+   */
+  confirmEmitted?: () => Promise<void>;
   batchSize?: number;
   /** The fallback poll: how late an event without a wake-up (a lost one, a writer without a waker) leaves. */
   pollIntervalMs?: number;
@@ -71,6 +77,8 @@ export class Relay {
   private caughtUp = false;
   /** The newest seq this leader emitted; the next assignment records it as emitted_seq. */
   private lastEmitted = 0;
+  /** Bumped with every change of leadership: a confirmation from an earlier one records nothing. */
+  private term = 0;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly standbyIntervalMs: number;
@@ -114,6 +122,7 @@ export class Relay {
     this.leading = leading;
     this.caughtUp = false;
     this.lastEmitted = 0;
+    this.term++;
     this.options.logger.info({ leading }, leading ? 'relay: leading' : 'relay: standing by');
     this.options.onLeadershipChange?.(leading);
   }
@@ -209,7 +218,9 @@ export class Relay {
   private async emitBatch(query: string, params: unknown[]): Promise<BatchOutcome> {
     const client = this.client;
     if (!client || !this.options.canEmit()) return 'blocked';
-    const { rows } = await client.query<RelayedRow>(query, params);
+    // Named: parsed and planned once per leadership, not on every batch.
+    const name = query === ASSIGN_SQL ? 'relay-assign' : 'relay-unemitted';
+    const { rows } = await client.query<RelayedRow>({ name, text: query, values: params });
     if (rows.length === 0) return 'empty';
     rows.sort((a, b) => a.seq - b.seq);
     for (const row of rows) {
@@ -222,12 +233,45 @@ export class Relay {
       } as AnyPush);
     }
     const last = rows[rows.length - 1]!;
+    const lagMs = Date.now() - rows[0]!.created_at.getTime();
     if (query === UNEMITTED_SQL) {
       // Catch-up is rare (a new leader): record it at once, it reads by emitted_seq.
+      await this.options.confirmEmitted?.();
       await client.query('update relay_state set emitted_seq = $1 where emitted_seq < $1', [last.seq]);
+      this.recordEmitted(last.seq, rows.length, lagMs);
+    } else {
+      this.confirm(last.seq, rows.length, lagMs);
     }
-    this.lastEmitted = Math.max(this.lastEmitted, last.seq);
-    this.options.onEmitted?.(last.seq, rows.length, Date.now() - rows[0]!.created_at.getTime());
     return 'more';
+  }
+
+  /**
+   * Records the batch as emitted once the transport confirms it, without holding up the next batch:
+   * the next assignment records what has been confirmed by then. A failed confirmation steps down, so
+   * the next leader re-emits from what was recorded (at least once; clients drop duplicates by seq).
+   */
+  private confirm(seq: number, rows: number, lagMs: number): void {
+    const { confirmEmitted } = this.options;
+    if (!confirmEmitted) {
+      this.recordEmitted(seq, rows, lagMs);
+      return;
+    }
+    const term = this.term;
+    confirmEmitted().then(
+      () => {
+        if (term !== this.term) return;
+        this.recordEmitted(seq, rows, lagMs);
+        // An idle loop has nothing left to assign that would carry this to the database: run once more.
+        if (!this.draining) this.kick();
+      },
+      (error: unknown) => {
+        if (term === this.term) this.lostConnection(error);
+      },
+    );
+  }
+
+  private recordEmitted(seq: number, rows: number, lagMs: number): void {
+    this.lastEmitted = Math.max(this.lastEmitted, seq);
+    this.options.onEmitted?.(seq, rows, lagMs);
   }
 }
