@@ -1,6 +1,9 @@
 // Connections: idle authenticated sockets, each in ~5 rooms (user, session, feed, home, author): memory
 // per connection and connects/s. Baseline: bare Socket.IO sockets joining as many rooms. A fresh server
-// process per round, so every round starts from the same heap.
+// process per round, so every round starts from the same heap: memory is read while the first `count`
+// sockets connect to it; they are closed, and connects/s is timed with `count` sockets of other users
+// (sessions not seen yet), so the rate is a running server's, not the JIT's compiling the connect path
+// of a process a second old. Both arms go through the same two phases.
 import type { Socket } from 'socket.io-client';
 import { CpuMeter } from './harness/cpu.ts';
 import { createUsers } from './harness/fixtures.ts';
@@ -20,24 +23,36 @@ interface Measured {
 async function measure(
   start: () => Promise<BenchProcess>,
   count: number,
-  token: (i: number) => string,
+  token: (phase: 0 | 1, i: number) => string,
   settleMs: number,
 ): Promise<Measured> {
   const server = await start();
   let sockets: Socket[] = [];
+  const connect = (phase: 0 | 1) =>
+    connectMany([server.url], count, {
+      topics: ['feed', 'home'],
+      token: (i) => token(phase, i),
+      concurrency: 50,
+    });
   try {
     await sleep(settleMs);
     const rssBefore = server.rssBytes();
+    sockets = await connect(0);
+    await sleep(settleMs);
+    const perConnection = (server.rssBytes() - rssBefore) / count;
+    const rssMiB = server.rssBytes() / 2 ** 20;
+    await closeAll(sockets);
+    sockets = [];
+    await sleep(settleMs);
+
     const cpu = new CpuMeter(() => [server.pid]);
     cpu.start();
     const t0 = performance.now();
-    sockets = await connectMany([server.url], count, { topics: ['feed', 'home'], token, concurrency: 50 });
+    sockets = await connect(1);
     const seconds = (performance.now() - t0) / 1000;
     const used = cpu.stop();
-    await sleep(settleMs);
-    const perConnection = (server.rssBytes() - rssBefore) / count;
     return {
-      memory: { value: perConnection / 1024, extra: { rssMiB: server.rssBytes() / 2 ** 20 } },
+      memory: { value: perConnection / 1024, extra: { rssMiB } },
       rate: { value: count / seconds, cpuPerOp: used.server / count },
     };
   } finally {
@@ -54,7 +69,8 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult[]> {
   const database = await createBenchDatabase(run, 'connections');
   try {
     progress(`connections: ${count} users with sessions`);
-    const users = await createUsers(database.db, count);
+    // Two users per socket slot: the memory phase's, and the rate phase's (sessions not cached yet).
+    const users = await createUsers(database.db, 2 * count);
     const memory = { app: [] as ArmRound[], baseline: [] as ArmRound[] };
     const rate = { app: [] as ArmRound[], baseline: [] as ArmRound[] };
     for (let i = 0; i < options.rounds; i++) {
@@ -62,7 +78,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult[]> {
       const app = await measure(
         () => startPlazaServer(database.env, 'app-server'),
         count,
-        (k) => users[k]!.token,
+        (phase, k) => users[phase * count + k]!.token,
         settleMs,
       );
       progress(`connections: round ${i + 1}/${options.rounds} app ${app.rate.value.toFixed(0)}/s; baseline`);
@@ -73,7 +89,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult[]> {
             BENCH_ADAPTER_KEY: `${database.redisPrefix}:baseline`,
           }),
         count,
-        (k) => `viewer${k}`,
+        (phase, k) => `viewer${phase}-${k}`,
         settleMs,
       );
       memory.app.push(app.memory);

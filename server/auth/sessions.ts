@@ -5,6 +5,8 @@ import { sha256 } from '@oslojs/crypto/sha2';
 import { constantTimeEqual } from '@oslojs/crypto/subtle';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
 import type { Role } from '@plaza/client/protocol';
+import { sql } from 'kysely';
+import { batchedLookup } from '../db/batched-lookup.ts';
 import type { Executor, Trx } from '../db/database.ts';
 import { appendEvents } from '../realtime/event-log.ts';
 import { type Actor, sessionRoom } from './actor.ts';
@@ -74,22 +76,30 @@ export async function validateSessionToken(
   return session;
 }
 
+interface SessionRow {
+  id: string;
+  secret_hash: Buffer;
+  expires_at: Date;
+  last_seen_at: Date;
+  user_id: string;
+  username: string;
+  role: string;
+  suspended_at: Date | null;
+}
+
+/** Sessions with their users by id; concurrent validations share one query (batched-lookup.ts). */
+const sessionById = batchedLookup<string, SessionRow>(async (db, ids) => {
+  const { rows } = await sql<SessionRow>`
+    /* prepare:sessions-by-id */
+    select s.id, s.secret_hash, s.expires_at, s.last_seen_at, u.id as user_id, u.username, u.role,
+      u.suspended_at
+    from sessions s join users u on u.id = s.user_id
+    where s.id = any(${ids as string[]}::text[])`.execute(db);
+  return new Map(rows.map((row) => [row.id, row]));
+});
+
 async function readSession(db: Executor, sessionId: string, secret: string): Promise<ValidSession | null> {
-  const row = await db
-    .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select([
-      'sessions.id',
-      'sessions.secret_hash',
-      'sessions.expires_at',
-      'sessions.last_seen_at',
-      'users.id as user_id',
-      'users.username',
-      'users.role',
-      'users.suspended_at',
-    ])
-    .where('sessions.id', '=', sessionId)
-    .executeTakeFirst();
+  const row = await sessionById(db, sessionId);
   if (!row || !constantTimeEqual(hashSecret(secret), new Uint8Array(row.secret_hash))) return null;
 
   const now = Date.now();

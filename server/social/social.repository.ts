@@ -1,5 +1,6 @@
 // SQL of users' public profiles and follows.
 import { sql } from 'kysely';
+import { batchedLookup } from '../db/batched-lookup.ts';
 import type { Executor } from '../db/database.ts';
 import type { TimeKey } from '../lib/time-cursor.ts';
 
@@ -84,13 +85,24 @@ export async function countFollowers(db: Executor, userId: string): Promise<numb
 }
 
 /** Ids of the users `userId` follows (for joining their authors' rooms). */
+/** Who each user follows; concurrent callers (sockets subscribing to `home`) share one query. */
+const followeesByUser = batchedLookup<string, string[]>(async (db, userIds) => {
+  const { rows } = await sql<{ follower_id: string; followee_id: string }>`
+    /* prepare:followees-by-user */
+    select follower_id, followee_id from follows where follower_id = any(${userIds as string[]}::uuid[])`.execute(
+    db,
+  );
+  const found = new Map<string, string[]>();
+  for (const row of rows) {
+    const list = found.get(row.follower_id);
+    if (list) list.push(row.followee_id);
+    else found.set(row.follower_id, [row.followee_id]);
+  }
+  return found;
+});
+
 export async function followeeIds(db: Executor, userId: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('follows')
-    .select('followee_id')
-    .where('follower_id', '=', userId)
-    .execute();
-  return rows.map((r) => r.followee_id);
+  return (await followeesByUser(db, userId)) ?? [];
 }
 
 /** A subquery of the ids `userId` follows, for other features' queries (the home feed). */
