@@ -2,7 +2,6 @@
 
 import { SEQ_HEADER } from '@plaza/client/protocol';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { adminRoutes } from './admin/admin.routes.ts';
 import { QUEUES_BOARD_PATH, queuesBoardRoutes } from './admin/queues-board.routes.ts';
@@ -17,6 +16,7 @@ import { registerOpenApiDocument } from './docs/openapi.document.ts';
 import { eventRoutes } from './events/events.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { createApiRouter } from './http/api.ts';
+import { bodySizeLimit } from './http/body-limit.ts';
 import type { AppEnv } from './http/env.ts';
 import { errorHandler, notFoundHandler, renderError } from './http/errors.ts';
 import { requestLog } from './http/request-log.ts';
@@ -57,10 +57,9 @@ export function createApp(deps: AppDeps): App {
   app.use(requestId({ generator: () => newId(), limitLength: 128 }));
   app.use(requestLog(deps.logger));
   app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => renderError(c, new AppError('payload_too_large', 'The request body exceeds 64 KiB')),
-    }),
+    bodySizeLimit(MAX_BODY_BYTES, (c) =>
+      renderError(c, new AppError('payload_too_large', 'The request body exceeds 64 KiB')),
+    ),
   );
   app.use(
     sessionMiddleware({ db: deps.db, publicUrl: deps.config.publicUrl, sessionCache: deps.sessionCache }),
