@@ -1,5 +1,6 @@
 // Builds the Hono app: middleware, operational routes and the /api/v1 router. No listening here.
 
+import { randomUUID } from 'node:crypto';
 import { SEQ_HEADER } from '@plaza/client/protocol';
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
@@ -22,7 +23,6 @@ import { errorHandler, notFoundHandler, renderError } from './http/errors.ts';
 import { requestLog } from './http/request-log.ts';
 import { seqHeader } from './http/seq-header.ts';
 import { AppError } from './lib/errors.ts';
-import { newId } from './lib/ids.ts';
 import { httpMetrics } from './metrics/http.metrics.ts';
 import { metricsRoutes } from './metrics/metrics.routes.ts';
 import { createServerMetrics, type ServerMetrics } from './metrics/server.metrics.ts';
@@ -54,7 +54,8 @@ export function createApp(deps: AppDeps): App {
   const metrics =
     deps.metrics ?? createServerMetrics({ queues: deps.queues, isRelayLeader: deps.isRelayLeader });
   app.use(httpMetrics(metrics));
-  app.use(requestId({ generator: () => newId(), limitLength: 128 }));
+  // Request ids need no time order: a v4 from node's pooled generator costs a twentieth of a v7.
+  app.use(requestId({ generator: () => randomUUID(), limitLength: 128 }));
   app.use(requestLog(deps.logger));
   app.use(
     bodySizeLimit(MAX_BODY_BYTES, (c) =>

@@ -2,6 +2,7 @@
 import type { Role } from '@plaza/client/protocol';
 import { sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
+import { preparedQuery } from '../db/plaza-dialect.ts';
 import type { UserRow } from '../db/schema.ts';
 
 export async function findUserById(db: Executor, id: string): Promise<UserRow | undefined> {
@@ -9,19 +10,19 @@ export async function findUserById(db: Executor, id: string): Promise<UserRow | 
 }
 
 export async function findUserByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
-  return db
+  const query = db
     .selectFrom('users')
     .selectAll()
-    .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
-    .executeTakeFirst();
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()));
+  return (await db.executeQuery(preparedQuery('user-by-email', query))).rows[0];
 }
 
 export async function findUserByUsername(db: Executor, username: string): Promise<UserRow | undefined> {
-  return db
+  const query = db
     .selectFrom('users')
     .selectAll()
-    .where((eb) => eb(eb.fn('lower', ['username']), '=', username.toLowerCase()))
-    .executeTakeFirst();
+    .where((eb) => eb(eb.fn('lower', ['username']), '=', username.toLowerCase()));
+  return (await db.executeQuery(preparedQuery('user-by-username', query))).rows[0];
 }
 
 /** `login` is an email when it holds an @ (usernames cannot), else a username. */
@@ -97,7 +98,7 @@ export async function followCounts(
     followerCount: string | number | null;
     followingCount: string | number | null;
     followedByMe: boolean | null;
-  }>`select
+  }>`/* prepare:follow-counts */ select
       (select count(*) from follows where followee_id = ${userId}) as "followerCount",
       (select count(*) from follows where follower_id = ${userId}) as "followingCount",
       exists (select from follows where followee_id = ${userId} and follower_id = ${viewer}) as "followedByMe"`.execute(

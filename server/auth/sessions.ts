@@ -8,6 +8,7 @@ import type { Role } from '@plaza/client/protocol';
 import { sql } from 'kysely';
 import { batchedLookup } from '../db/batched-lookup.ts';
 import type { Executor, Trx } from '../db/database.ts';
+import { preparedQuery } from '../db/plaza-dialect.ts';
 import { appendEvents } from '../realtime/event-log.ts';
 import { type Actor, sessionRoom } from './actor.ts';
 import type { SessionCache } from './session-cache.ts';
@@ -43,16 +44,14 @@ export async function createSession(db: Executor, userId: string, userAgent = ''
   const sessionId = randomString(15);
   const secret = randomString(20);
   const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
-  await db
-    .insertInto('sessions')
-    .values({
-      id: sessionId,
-      secret_hash: hashSecret(secret),
-      user_id: userId,
-      user_agent: userAgent.slice(0, 300),
-      expires_at: expiresAt,
-    })
-    .execute();
+  const insert = db.insertInto('sessions').values({
+    id: sessionId,
+    secret_hash: hashSecret(secret),
+    user_id: userId,
+    user_agent: userAgent.slice(0, 300),
+    expires_at: expiresAt,
+  });
+  await db.executeQuery(preparedQuery('insert-session', insert));
   return { token: `${sessionId}.${secret}`, sessionId, expiresAt };
 }
 

@@ -12,6 +12,7 @@
 //    queued behind every other's (pgbench: 3.4k inserts/s with the trigger, 8k without).
 import { createHash } from 'node:crypto';
 import {
+  type Compilable,
   type CompiledQuery,
   type DatabaseConnection,
   type DatabaseIntrospector,
@@ -34,6 +35,15 @@ const PREPARE_MARK = /^\s*\/\* prepare:([a-z0-9-]+) \*\//;
 
 /** Prefixes SQL so that it runs as a named prepared statement (see above). Names are per statement text. */
 export const prepared = (name: string, text: string): string => `/* prepare:${name} */ ${text}`;
+
+/**
+ * A query builder's query, marked to run prepared: `db.executeQuery(preparedQuery('name', query))`.
+ * For statements whose text does not vary with their input (no `in (…)` lists of varying length).
+ */
+export function preparedQuery<R>(name: string, query: Compilable<R>): CompiledQuery<R> {
+  const compiled = query.compile();
+  return { ...compiled, sql: prepared(name, compiled.sql) };
+}
 
 const statementNames = new Map<string, string | null>();
 /** The pg statement name for a marked SQL text (its name and a digest: two texts never share one). */

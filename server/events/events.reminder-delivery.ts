@@ -97,6 +97,7 @@ export async function commitReminders(
   // ones, insert their guards, and for the fresh guards the notifications and their pushes. A guard that
   // exists already (a retry, a duplicate job) is not fresh: no second notification.
   const { rows } = await sql<DueRow>`
+    /* prepare:reminder-batch */
     with wanted as (
       select * from unnest(${wanted.map((j) => j.eventId)}::uuid[], ${wanted.map((j) => j.userId)}::uuid[],
         ${wanted.map((j) => j.startsAt)}::timestamptz[], ${wanted.map(() => newId())}::uuid[])
@@ -182,6 +183,7 @@ export async function queueReminderEmails(deps: ReminderDeps, { owed }: Committe
   // One primary-key probe per reminder (a scalar subquery cannot become a hash join over the whole
   // table, which the planner prefers while it is small), then the rows by their tuple ids.
   await sql`
+    /* prepare:reminder-emails-queued */
     update event_reminders set email_queued_at = now()
     where ctid = any(array(
       select (select r.ctid from event_reminders r where r.event_id = o.event_id and r.user_id = o.user_id)
