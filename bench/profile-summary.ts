@@ -1,5 +1,8 @@
-// `node --import tsx bench/profile-summary.ts <file.cpuprofile> [top]`: where a profiled process spent
-// its CPU — self time by function and by package/folder — to read profiles taken with BENCH_CPU_PROF.
+// `node --import tsx bench/profile-summary.ts <file.cpuprofile> [top] [--after=<s>]`: where a profiled
+// process spent its CPU — self time by function and by package/folder — to read profiles taken with
+// BENCH_CPU_PROF. `--after=5` leaves out the first 5 s (start-up: module loading, the JIT's first tiers).
+// Samples are wall-clock: a thread preempted inside a syscall (writev to a busy PostgreSQL) is billed
+// to that syscall, so read native frames with care and cross-check with /proc CPU time.
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode {
@@ -17,7 +20,10 @@ interface Profile {
   timeDeltas?: number[];
 }
 
-const [file, topArg] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const afterArg = args.find((a) => a.startsWith('--after='));
+const [file, topArg] = args.filter((a) => !a.startsWith('--'));
+const afterUs = afterArg ? Number(afterArg.slice('--after='.length)) * 1e6 : 0;
 if (!file) {
   process.stderr.write('usage: bench/profile-summary.ts <file.cpuprofile> [top]\n');
   process.exit(2);
@@ -29,7 +35,10 @@ const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const selfUs = new Map<number, number>();
 const samples = profile.samples ?? [];
 const deltas = profile.timeDeltas ?? [];
+let at = profile.startTime;
 for (let i = 0; i < samples.length; i++) {
+  at += deltas[i] ?? 0;
+  if (at - profile.startTime < afterUs) continue;
   const id = samples[i]!;
   selfUs.set(id, (selfUs.get(id) ?? 0) + (deltas[i + 1] ?? deltas[i] ?? 0));
 }
