@@ -6,6 +6,12 @@ export interface GroupCommitOptions<R> {
   /** Most items in one commit. */
   maxBatch?: number;
   /**
+   * Commits in flight at once (default 1). Two let one batch's round trips and JavaScript overlap the
+   * other's work in the database; only for commits that cannot deadlock each other (they lock their
+   * rows in one global order).
+   */
+  lanes?: number;
+  /**
    * Start a batch on the next turn of the event loop rather than at the first submit, so the jobs
    * BullMQ hands over in one burst (the replacements of a finished batch) go together, not one alone
    * and the rest after it.
@@ -28,19 +34,21 @@ interface Waiter<T> {
  * Under light load an item runs alone at once; under heavy load one commit handles many. Each submit
  * resolves only after the commit that handled its item (and its afterCommit), and rejects with that
  * batch's error: the whole batch fails together, so callers retry failed items alone, lest one
- * poisoned item fail every batch it lands in. Commits never overlap one another.
+ * poisoned item fail every batch it lands in. At most `lanes` commits run at once (one by default).
  */
 export class GroupCommit<T, R = unknown> {
   private waiting: Waiter<T>[] = [];
-  private running = false;
+  private running = 0;
   private scheduled = false;
   private readonly maxBatch: number;
+  private readonly lanes: number;
 
   constructor(
     private readonly commit: (items: T[]) => Promise<R>,
     private readonly options: GroupCommitOptions<R> = {},
   ) {
     this.maxBatch = options.maxBatch ?? 100;
+    this.lanes = Math.max(1, options.lanes ?? 1);
   }
 
   submit(item: T): Promise<void> {
@@ -58,8 +66,11 @@ export class GroupCommit<T, R = unknown> {
   }
 
   private flush(): void {
-    if (this.running || this.waiting.length === 0) return;
-    this.running = true;
+    while (this.running < this.lanes && this.waiting.length > 0) this.start();
+  }
+
+  private start(): void {
+    this.running++;
     const batch = this.waiting.splice(0, this.maxBatch);
     let committed: Promise<R>;
     try {
@@ -81,7 +92,7 @@ export class GroupCommit<T, R = unknown> {
     committed
       .catch(() => {})
       .finally(() => {
-        this.running = false;
+        this.running--;
         this.flush();
       });
   }

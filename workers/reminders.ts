@@ -12,16 +12,20 @@ import { type ReminderDeps, runReminderJob } from '../server/events/events.remin
 import type { ReminderJob } from '../server/jobs/queues.ts';
 import { GroupCommit } from './group-commit.ts';
 
+/** Reminders per transaction. */
+const BATCH = 100;
 /**
- * Jobs in flight at once. Many in flight feed the group commit below: the jobs that arrive while one
- * batch's transaction runs go together in the next. The jobs bench runs its bare-BullMQ baseline at
- * this same concurrency.
+ * Jobs in flight at once: two batches' worth, so that BullMQ hands over the next batch's jobs while
+ * one commits (with only one batch in flight, fetching and committing took turns). The jobs bench
+ * runs its bare-BullMQ baseline at this same concurrency.
  */
-export const REMINDERS_CONCURRENCY = 100;
+export const REMINDERS_CONCURRENCY = 2 * BATCH;
 
 export function createReminderHandler(deps: ReminderDeps): (payload: ReminderJob, job: Job) => Promise<void> {
   const batcher = new GroupCommit((jobs: ReminderSend[]) => commitReminders(deps, jobs), {
-    maxBatch: REMINDERS_CONCURRENCY,
+    maxBatch: BATCH,
+    // Two commits at once cannot deadlock: each locks its participants' rows in key order.
+    lanes: 2,
     gather: true,
     // The emails of one batch are enqueued while the next batch's transaction runs.
     afterCommit: (committed) => queueReminderEmails(deps, committed),

@@ -67,4 +67,31 @@ describe('GroupCommit', () => {
     await a;
     expect(events.slice(-2)).toEqual(['after a', 'resolved a']);
   });
+  it('with two lanes, runs two commits at once and gathers the rest for the next free one', async () => {
+    const gates = [gate(), gate()];
+    let open = 0;
+    let most = 0;
+    const commits: number[][] = [];
+    const batcher = new GroupCommit(
+      async (items: number[]) => {
+        const mine = commits.push(items) - 1;
+        open++;
+        most = Math.max(most, open);
+        if (mine < 2) await gates[mine]!.opened;
+        open--;
+      },
+      { lanes: 2, maxBatch: 2 },
+    );
+    const done = [1, 2, 3, 4, 5].map((n) => batcher.submit(n));
+    await new Promise((resolve) => setImmediate(resolve));
+    // Two commits hold their lanes; the rest waits for one to free up.
+    expect(commits).toEqual([[1], [2]]);
+    gates[0]!.open();
+    await done[0];
+    gates[1]!.open();
+    await Promise.all(done);
+    expect(most).toBe(2);
+    expect(commits.flat().sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(commits.every((c) => c.length <= 2)).toBe(true);
+  });
 });
