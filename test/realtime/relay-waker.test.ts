@@ -25,53 +25,48 @@ afterAll(async () => {
 });
 
 describe('relay waker', () => {
-  it('sends one message for all the commits of one event-loop turn', async () => {
+  /** A waker on its own connection, and a count of the wake-up messages a subscriber hears. */
+  async function withWaker(test: (waker: RelayWaker, heard: () => number) => Promise<void>): Promise<void> {
     const publisher = createRedis(ctx.redisUrl, 'commands', 'test-waker-pub');
     const subscriber = createRedis(ctx.redisUrl, 'blocking', 'test-waker-sub');
     try {
       let heard = 0;
       subscriber.on('message', () => heard++);
       await subscriber.subscribe(relayWakeChannel(ctx.redisPrefix));
-      const waker = new RelayWaker(publisher, ctx.redisPrefix);
-      for (let i = 0; i < 50; i++) waker.eventsCommitted();
-      await waitFor(async () => heard >= 1, { what: 'a wake-up message' });
-      await sleep(100);
-      expect(heard).toBe(1);
-      waker.eventsCommitted();
-      await waitFor(async () => heard >= 2, { what: 'the next turn’s message' });
+      await test(new RelayWaker(publisher, ctx.redisPrefix), () => heard);
     } finally {
       await closeRedis(publisher);
       await closeRedis(subscriber);
     }
-  });
+  }
 
-  it('calls the relay of its own process directly while it leads, and Redis otherwise', async () => {
-    const publisher = createRedis(ctx.redisUrl, 'commands', 'test-waker-pub');
-    const subscriber = createRedis(ctx.redisUrl, 'blocking', 'test-waker-sub');
-    try {
-      let heard = 0;
-      subscriber.on('message', () => heard++);
-      await subscriber.subscribe(relayWakeChannel(ctx.redisPrefix));
+  it('sends one message for all the commits of one event-loop turn', () =>
+    withWaker(async (waker, heard) => {
+      for (let i = 0; i < 50; i++) waker.eventsCommitted();
+      await waitFor(async () => heard() >= 1, { what: 'a wake-up message' });
+      await sleep(100);
+      expect(heard()).toBe(1);
+      waker.eventsCommitted();
+      await waitFor(async () => heard() >= 2, { what: 'the next turn’s message' });
+    }));
+
+  it('calls the relay of its own process directly while it leads, and Redis otherwise', () =>
+    withWaker(async (waker, heard) => {
       const local = { isLeader: true, woken: 0, wake() {} };
       local.wake = () => {
         local.woken++;
       };
-      const waker = new RelayWaker(publisher, ctx.redisPrefix);
       waker.attach(local);
       waker.eventsCommitted();
       waker.eventsCommitted();
       await sleep(100);
       expect(local.woken).toBe(2);
-      expect(heard).toBe(0);
+      expect(heard()).toBe(0);
       local.isLeader = false;
       waker.eventsCommitted();
-      await waitFor(async () => heard === 1, { what: 'a message once not leading' });
+      await waitFor(async () => heard() === 1, { what: 'a message once not leading' });
       expect(local.woken).toBe(2);
-    } finally {
-      await closeRedis(publisher);
-      await closeRedis(subscriber);
-    }
-  });
+    }));
 });
 
 describe('relay without a wake-up', () => {
