@@ -25,6 +25,8 @@ export interface SessionChange {
 }
 
 interface Entry {
+  /** Digest of the whole token: a hit proves the secret as the database lookup would. */
+  digest: string;
   session: ValidSession;
   expiresAt: number;
 }
@@ -42,7 +44,10 @@ export async function announceForgotten(
 }
 
 export class SessionCache {
+  /** By session id; a Map iterates in insertion order, so the first is the oldest. */
   private readonly entries = new Map<string, Entry>();
+  /** Session ids by user, so that forgetting a user costs their sessions, not a scan of all. */
+  private readonly byUser = new Map<string, Set<string>>();
   private readonly channel: string;
   private subscribed = false;
   /** Moves on every forget and every loss of the subscription; see `begin()`. */
@@ -101,12 +106,12 @@ export class SessionCache {
 
   lookup(token: string): ValidSession | undefined {
     if (!this.subscribed || this.ttlMs <= 0) return undefined;
-    const key = keyOf(token);
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
+    const sessionId = sessionIdOf(token);
+    const entry = this.entries.get(sessionId);
+    if (!entry || entry.digest !== digestOf(token)) return undefined;
     const now = Date.now();
     if (entry.expiresAt <= now || entry.session.expiresAt.getTime() <= now) {
-      this.entries.delete(key);
+      this.delete(sessionId);
       return undefined;
     }
     return entry.session;
@@ -114,15 +119,21 @@ export class SessionCache {
 
   remember(token: string, session: ValidSession, epoch: number): void {
     if (!this.subscribed || this.ttlMs <= 0 || epoch !== this.epoch) return;
+    const { sessionId, userId } = session.actor;
+    this.delete(sessionId);
     if (this.entries.size >= MAX_ENTRIES) {
-      // The oldest first (a Map iterates in insertion order): an idle session is the cheapest to reload.
+      // The oldest first: an idle session is the cheapest to reload.
       const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
+      if (oldest !== undefined) this.delete(oldest);
     }
-    this.entries.set(keyOf(token), {
+    this.entries.set(sessionId, {
+      digest: digestOf(token),
       session: { ...session, refreshed: false },
       expiresAt: Date.now() + this.ttlMs,
     });
+    const sessions = this.byUser.get(userId);
+    if (sessions) sessions.add(sessionId);
+    else this.byUser.set(userId, new Set([sessionId]));
   }
 
   /** After a commit that revoked or changed sessions: forgotten here at once, and everywhere on the message. */
@@ -162,21 +173,30 @@ export class SessionCache {
 
   private drop(change: SessionChange): void {
     this.epoch++;
-    const sessions = new Set(change.sessionIds ?? []);
-    const users = new Set(change.userIds ?? []);
-    if (sessions.size === 0 && users.size === 0) return;
-    for (const [key, entry] of this.entries) {
-      const { actor } = entry.session;
-      if (sessions.has(actor.sessionId) || users.has(actor.userId)) this.entries.delete(key);
+    for (const sessionId of change.sessionIds ?? []) this.delete(sessionId);
+    for (const userId of change.userIds ?? []) {
+      for (const sessionId of this.byUser.get(userId) ?? []) this.delete(sessionId);
     }
+  }
+
+  private delete(sessionId: string): void {
+    const entry = this.entries.get(sessionId);
+    if (!entry) return;
+    this.entries.delete(sessionId);
+    const { userId } = entry.session.actor;
+    const sessions = this.byUser.get(userId);
+    sessions?.delete(sessionId);
+    if (sessions?.size === 0) this.byUser.delete(userId);
   }
 
   private clear(): void {
     this.epoch++;
     this.entries.clear();
+    this.byUser.clear();
   }
 }
 
-// Entries are keyed by a digest of the whole token (id and secret): a hit proves the secret as the
-// database lookup would, and memory never holds usable tokens.
-const keyOf = (token: string): string => createHash('sha256').update(token).digest('base64');
+// Entries hold a digest of the whole token (id and secret), never the token: memory never holds usable
+// tokens. A lookup's digest must match, so a wrong secret for a cached session id is a miss.
+const digestOf = (token: string): string => createHash('sha256').update(token).digest('base64');
+const sessionIdOf = (token: string): string => token.slice(0, Math.max(0, token.indexOf('.')));
