@@ -151,7 +151,12 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
       emitTo(io.to(rooms), push);
       metrics.pushEmitted(push.type);
       // A revoked session hears why, then loses its sockets on every instance (same Redis channel, in order).
-      if (push.type === 'session:revoked') io.in(rooms).disconnectSockets(true);
+      // The revocation's request told every instance to forget the session already; this second word,
+      // from the durable event log, covers a request whose own message could not be published.
+      if (push.type === 'session:revoked') {
+        io.in(rooms).disconnectSockets(true);
+        void sessionCache.forget({ sessionIds: [push.data.sessionId] });
+      }
     },
     canEmit: () => pub.status === 'ready',
     // The adapter's publishes leave in a pipeline after this turn of the event loop; a PING behind them

@@ -9,8 +9,9 @@
 // - A validation that read the database before a `forget()` arrived and finishes after it is not kept
 //   (the epoch moved), so a revoked session is never put back.
 // - While the subscription is down (messages could be lost) the cache is bypassed; when it is back the
-//   cache starts empty. So a lost message never leaves a revoked session usable; only a `forget()`
-//   whose own publish failed does, and at most for the time to live.
+//   cache starts empty. So a lost message never leaves a revoked session usable. A `forget()` whose
+//   own publish failed is repeated by the relay leader when it delivers the revocation's
+//   `session:revoked` event (instance.ts); only a role change has no such second word (time to live).
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.ts';

@@ -3,7 +3,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionCache } from '../../server/auth/session-cache.ts';
-import { validateSessionToken } from '../../server/auth/sessions.ts';
+import { revokeSessions, validateSessionToken } from '../../server/auth/sessions.ts';
 import { createLogger } from '../../server/lib/logger.ts';
 import { closeRedis, createRedis } from '../../server/lib/redis.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
@@ -179,6 +179,16 @@ describe('across two instances', () => {
     });
     expect(suspended.status).toBe(204);
     expect(await me(b, other)).toBe(401);
+  });
+
+  it('a revocation whose own message was lost still reaches B through the relay', async () => {
+    const user = await createUser(ctx.db);
+    await warm(user);
+    // Revoked in the database as the routes do, but without their forget(): as if its publish failed.
+    await ctx.db.transaction().execute((trx) => revokeSessions(trx, { sessionId: user.sessionId }));
+    await waitFor(async () => (await me(b, user)) === 401, {
+      what: 'B to forget the session when the relay delivers session:revoked',
+    });
   });
 
   it('a demotion on A takes the role away on B at once', async () => {
