@@ -46,6 +46,24 @@ afterAll(async () => {
   await ctx.close();
 });
 
+describe('transactions', () => {
+  it('supports controlled transactions with savepoints (rolled back to, released)', async () => {
+    const name = `sp_${Date.now()}`;
+    const trx = await db.startTransaction().execute();
+    await sql`create temporary table ${sql.id(name)} (n int) on commit drop`.execute(trx);
+    await sql`insert into ${sql.id(name)} values (1)`.execute(trx);
+    const sp = await trx.savepoint('before_two').execute();
+    await sql`insert into ${sql.id(name)} values (2)`.execute(sp);
+    const back = await sp.rollbackToSavepoint('before_two').execute();
+    const again = await back.savepoint('before_three').execute();
+    await sql`insert into ${sql.id(name)} values (3)`.execute(again);
+    const released = await again.releaseSavepoint('before_three').execute();
+    const { rows } = await sql<{ n: number }>`select n from ${sql.id(name)} order by n`.execute(released);
+    expect(rows.map((r) => r.n)).toEqual([1, 3]);
+    await released.commit().execute();
+  });
+});
+
 describe('prepared statements', () => {
   const preparedNames = async () =>
     (await sql<{ name: string }>`select name from pg_prepared_statements`.execute(db)).rows.map(
