@@ -33,14 +33,14 @@ export interface Deps {
   sessionCache?: SessionCache;
 }
 
+/** What telling every instance to forget sessions takes (services that revoke add `db`). */
+export type ForgetSessionsDeps = Pick<Deps, 'sessionCache' | 'redis' | 'config' | 'logger'>;
+
 /**
  * After a commit that revoked sessions or changed what they say: every instance forgets its copies.
  * Announced even by a process without a cache of its own, since other instances may have one.
  */
-export async function forgetSessions(
-  deps: Pick<Deps, 'sessionCache' | 'redis' | 'config' | 'logger'>,
-  change: SessionChange,
-): Promise<void> {
+export async function forgetSessions(deps: ForgetSessionsDeps, change: SessionChange): Promise<void> {
   if (deps.sessionCache) return deps.sessionCache.forget(change);
   await announceForgotten(deps.redis, deps.config.redisPrefix, change).catch((error: unknown) =>
     deps.logger.warn({ err: error, ...change }, 'could not tell instances to forget sessions'),

@@ -14,6 +14,7 @@ import { registerEventCommands } from './events/events.socket.ts';
 import { Queues } from './jobs/queues.ts';
 import type { Logger } from './lib/logger.ts';
 import { closeRedis, createRedis } from './lib/redis.ts';
+import { within } from './lib/timeout.ts';
 import { createServerMetrics } from './metrics/server.metrics.ts';
 import { registerNotificationCommands } from './notifications/notifications.socket.ts';
 import { buildAssets } from './pages/assets.ts';
@@ -34,20 +35,6 @@ export interface Instance {
 
 /** How long Redis may take to confirm a relay batch before the relay steps down (and a leader re-emits). */
 const CONFIRM_TIMEOUT_MS = 3_000;
-
-async function answeredWithin(reply: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      reply,
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Redis did not confirm within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export async function startInstance(config: Config, logger: Logger): Promise<Instance> {
   await configurePasswordHashing({ threads: config.passwordHashThreads });
@@ -90,7 +77,8 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
   const deps: Deps = { config, db, redis, queues, logger, rooms, sessionCache };
 
   let draining = false;
-  // Announced on the adapter's connection: a batch's pushes and its seq leave in one write.
+  // Announced on the adapter's connection, once Redis has confirmed the batch (the relay's onEmitted):
+  // it never gives up a message, and the announcement pipelines with the next batch's pushes.
   const seqTracker = new SeqTracker(db, seqSubscriber, pub, config.redisPrefix);
   await seqTracker.start();
   const currentSeq = () => seqTracker.current();
@@ -161,7 +149,9 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     canEmit: () => pub.status === 'ready',
     // The adapter's publishes leave in a pipeline after this turn of the event loop; a PING behind them
     // on the same connection answers once Redis has them all.
-    confirmEmitted: () => answeredWithin(pub.ping(), CONFIRM_TIMEOUT_MS),
+    confirmEmitted: async () => {
+      await within(pub.ping(), CONFIRM_TIMEOUT_MS, "Redis's confirmation of a relay batch");
+    },
     onEmitted: (seq, rows, lagMs) => {
       seqTracker.announce(seq);
       metrics.relayBatch(rows, lagMs);

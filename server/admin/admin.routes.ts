@@ -3,19 +3,17 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Actor } from '../auth/actor.ts';
 import { MeSchema, usernameSchema } from '../auth/auth.schema.ts';
 import { requireRole } from '../auth/session.middleware.ts';
-import type { Deps } from '../deps.ts';
+
 import { createApiRouter } from '../http/api.ts';
 import type { AppEnv } from '../http/env.ts';
 import { errorResponses, jsonBody, jsonResponse, noContent } from '../http/openapi.ts';
-import { changeRole, suspendUser } from './admin.service.ts';
+import { type AdminDeps, changeRole, suspendUser } from './admin.service.ts';
 
 const tags = ['Moderation'];
 const usernameParam = z.object({ username: usernameSchema });
 const roleBody = z.object({ role: z.enum(['member', 'moderator', 'admin']) });
 
-export function adminRoutes(
-  deps: Pick<Deps, 'db' | 'sessionCache' | 'redis' | 'config' | 'logger'>,
-): OpenAPIHono<AppEnv> {
+export function adminRoutes(deps: AdminDeps): OpenAPIHono<AppEnv> {
   // The role guard has run: the actor is there.
   const actorOf = (c: { var: { actor: Actor | null } }) => c.var.actor as Actor;
 

@@ -4,10 +4,10 @@ import { findUserByUsername, markSuspended, setRole } from '../auth/accounts.rep
 import { type Actor, outranks } from '../auth/actor.ts';
 import { userRowToMe } from '../auth/me.ts';
 import { revokeSessions } from '../auth/sessions.ts';
-import { type Deps, forgetSessions } from '../deps.ts';
+import { type Deps, type ForgetSessionsDeps, forgetSessions } from '../deps.ts';
 import { forbidden, notFound } from '../lib/errors.ts';
 
-type AdminDeps = Pick<Deps, 'db' | 'sessionCache' | 'redis' | 'config' | 'logger'>;
+export type AdminDeps = Pick<Deps, 'db'> & ForgetSessionsDeps;
 
 /** Sets `username`'s role. An admin cannot change their own (no accidental lock-out of the last admin). */
 export async function changeRole(deps: AdminDeps, actor: Actor, username: string, role: Role): Promise<Me> {

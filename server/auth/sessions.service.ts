@@ -2,7 +2,7 @@
 import type { Me } from '@plaza/client/protocol';
 import type { Db } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
-import { type Deps, forgetSessions } from '../deps.ts';
+import { type Deps, type ForgetSessionsDeps, forgetSessions } from '../deps.ts';
 import { notFound } from '../lib/errors.ts';
 import type { Actor } from './actor.ts';
 import type { ClientInfo } from './auth.context.ts';
@@ -10,7 +10,7 @@ import { userRowToMe } from './me.ts';
 import { createSession, revokeSessions } from './sessions.ts';
 
 /** What revoking needs: the database, and whom to tell to forget cached sessions. */
-type SessionDeps = Pick<Deps, 'db' | 'sessionCache' | 'redis' | 'config' | 'logger'>;
+type SessionDeps = Pick<Deps, 'db'> & ForgetSessionsDeps;
 
 export interface SignedIn {
   user: Me;

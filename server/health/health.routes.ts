@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { renderError } from '../http/errors.ts';
 import { AppError } from '../lib/errors.ts';
+import { within } from '../lib/timeout.ts';
 
 export interface HealthDeps {
   db: Db;
@@ -17,19 +18,11 @@ const CHECK_TIMEOUT_MS = 1_500;
 const RECONNECTING = new Set(['reconnecting', 'close', 'end']);
 
 async function answers(check: () => Promise<unknown>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS);
-      }),
-    ]);
+    await within(check(), CHECK_TIMEOUT_MS);
     return true;
   } catch {
     return false;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -84,7 +84,6 @@ export async function countFollowers(db: Executor, userId: string): Promise<numb
   return n;
 }
 
-/** Ids of the users `userId` follows (for joining their authors' rooms). */
 /** Who each user follows; concurrent callers (sockets subscribing to `home`) share one query. */
 const followeesByUser = batchedLookup<string, string[]>(async (db, userIds) => {
   const { rows } = await sql<{ follower_id: string; followee_id: string }>`
@@ -101,6 +100,7 @@ const followeesByUser = batchedLookup<string, string[]>(async (db, userIds) => {
   return found;
 });
 
+/** Ids of the users `userId` follows (for joining their authors' rooms). */
 export async function followeeIds(db: Executor, userId: string): Promise<string[]> {
   return (await followeesByUser(db, userId)) ?? [];
 }

@@ -52,7 +52,12 @@ describe('@plaza/client', () => {
     expect(await client.posts.like(post.id)).toEqual({ liked: true, likeCount: 1 });
     const page = await client.posts.list({ limit: 5 });
     expect(page.items[0]?.id).toBe(post.id);
-    expect(page.seq).toBeGreaterThan(0);
+    // The page's seq is the newest *relayed* one: it follows the post's event a moment after the commit.
+    const relayed = await waitFor(async () => {
+      const next = await client.posts.list({ limit: 5 });
+      return next.seq > 0 ? next : null;
+    });
+    expect(relayed.seq).toBeGreaterThan(0);
   });
 
   it('turns error answers into PlazaError with the contract code', async () => {
