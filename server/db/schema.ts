@@ -34,7 +34,8 @@ export interface UsersTable {
   email: string;
   username: string;
   display_name: string;
-  password_hash: string;
+  /** null: no password (dropped at the first proof of an address verified after it was set). */
+  password_hash: string | null;
   role: Generated<'member' | 'moderator' | 'admin'>;
   email_verified_at: Timestamp | null;
   suspended_at: Timestamp | null;
@@ -102,6 +103,8 @@ export interface OneTimeCodesTable {
   code_hash: Uint8Array;
   expires_at: Timestamp;
   created_at: DefaultTimestamp;
+  /** Tries made against the code (migration 0013); dead at MAX_CODE_ATTEMPTS. */
+  attempts: Generated<number>;
 }
 
 export interface WalletAccountsTable {
@@ -142,6 +145,8 @@ export interface TransfersTable {
   idempotency_key: string | null;
   request_hash: string | null;
   reference: string | null;
+  /** A refund's ticket (one refund per ticket); null for every other kind. */
+  refund_of: string | null;
   settled_seq: number | null;
   created_at: DefaultTimestamp;
   completed_at: Timestamp | null;

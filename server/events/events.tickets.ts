@@ -1,11 +1,11 @@
 // Paid tickets: buying one (an `event_ticket` transfer joiner → organizer) and refunding one (a `refund`
 // transfer organizer → joiner). Both run in the caller's transaction, under the event's row lock.
 //
-// Money moves at most once per ticket: the refund's idempotency key is `refund:<ticket id>` (unique per
-// sender account in the wallet), so every path that owes a refund (leaving, cancellation, a payment that
-// arrived for a seat that no longer exists) may ask for it and only the first request creates one.
-// A refund's body depends only on the ticket row, never on mutable event data, so asking again always
-// matches the first request (the wallet answers a different body with idempotency_conflict).
+// Money moves at most once per ticket: a refund names the ticket it pays back (`refund_of`, unique in the
+// wallet), so every path that owes a refund (leaving, cancellation, a payment that arrived for a seat that
+// no longer exists) may ask for it and only the first request creates one. Neither tickets nor refunds take
+// an idempotency key: those are the users' namespace (POST /transfers), where anyone may write any string,
+// so a key the server derived (`refund:<ticket id>`) could be taken first by the organizer to suppress it.
 // Until the event ends the ticket money is held in the organizer's account (wallet.funds.ts), so a
 // refund asked before then is paid from the hold even if the organizer spent everything else
 // (released by events.ticket-release.ts).
@@ -26,8 +26,8 @@ export function eventIdOfReference(reference: string | null): string | null {
 
 /**
  * Requests the ticket of `userId`'s current participation (pending_payment) and links the two.
- * The key counts this user's earlier tickets for the event (a re-join or a promotion buys a new one):
- * all of them are created under the event's row lock, so the count, and so the key, is deterministic.
+ * No idempotency key: it is bought in the transaction that makes the participation wait for it, under the
+ * event's row lock, and the participation's unique `ticket_transfer_id` points at exactly this one.
  * Returns the ticket's transfer id.
  */
 export async function buyTicket(
@@ -35,22 +35,13 @@ export async function buyTicket(
   event: Pick<EventRow, 'id' | 'title' | 'organizer_id' | 'price_cents'>,
   userId: string,
 ): Promise<string> {
-  const reference = eventReference(event.id);
-  const earlier = await trx
-    .selectFrom('transfers')
-    .select(sql<number>`count(*)::int`.as('n'))
-    .where('reference', '=', reference)
-    .where('kind', '=', 'event_ticket')
-    .where('from_user_id', '=', userId)
-    .executeTakeFirstOrThrow();
   const { transfer } = await requestTransfer(trx, {
     kind: 'event_ticket',
     fromUserId: userId,
     toUserId: event.organizer_id,
     amountCents: event.price_cents,
     memo: `Ticket: ${event.title}`,
-    idempotencyKey: `ticket:${event.id}:${userId}:${earlier.n + 1}`,
-    reference,
+    reference: eventReference(event.id),
   });
   await trx
     .updateTable('event_participants')
@@ -81,7 +72,7 @@ export async function refundTicket(trx: Trx, ticketId: string): Promise<string |
     toUserId: ticket.from_user_id,
     amountCents: ticket.amount_cents,
     memo: 'Ticket refund',
-    idempotencyKey: `refund:${ticket.id}`,
+    refundOf: ticket.id,
     reference: ticket.reference ?? undefined,
   });
   return created ? transfer.id : null;
@@ -99,14 +90,7 @@ export async function refundEventTickets(trx: Trx, eventId: string): Promise<str
     .where('t.kind', '=', 'event_ticket')
     .where('t.status', '=', 'completed')
     .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('transfers as r')
-            .select(sql`1`.as('one'))
-            .whereRef('r.from_account_id', '=', 't.to_account_id')
-            .where('r.idempotency_key', '=', sql<string>`'refund:' || t.id`),
-        ),
-      ),
+      not(exists(selectFrom('transfers as r').select(sql`1`.as('one')).whereRef('r.refund_of', '=', 't.id'))),
     )
     .orderBy('t.id')
     .execute();

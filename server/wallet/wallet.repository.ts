@@ -83,7 +83,15 @@ export async function findTransferByKey(
     .executeTakeFirst();
 }
 
-/** Inserts the transfer; undefined when its idempotency key was taken meanwhile. */
+/** The refund of a ticket, if it has one (at most one: a unique index). */
+export async function findRefundOf(db: Executor, ticketId: string): Promise<TransferRow | undefined> {
+  return db.selectFrom('transfers').selectAll().where('refund_of', '=', ticketId).executeTakeFirst();
+}
+
+/**
+ * Inserts the transfer; undefined when what makes it unique was taken meanwhile: the ticket it refunds
+ * (a refund), else the sender's idempotency key (users' and mints'; the server's transfers carry none).
+ */
 export async function insertTransfer(
   db: Executor,
   values: Omit<TransferRow, 'status' | 'failure_reason' | 'settled_seq' | 'created_at' | 'completed_at'>,
@@ -92,7 +100,12 @@ export async function insertTransfer(
     .insertInto('transfers')
     .values(values)
     .onConflict((oc) =>
-      oc.columns(['from_account_id', 'idempotency_key']).where('idempotency_key', 'is not', null).doNothing(),
+      values.refund_of !== null
+        ? oc.column('refund_of').where('refund_of', 'is not', null).doNothing()
+        : oc
+            .columns(['from_account_id', 'idempotency_key'])
+            .where('idempotency_key', 'is not', null)
+            .doNothing(),
     )
     .returningAll()
     .executeTakeFirst();

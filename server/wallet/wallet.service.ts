@@ -16,6 +16,7 @@ import {
   ensureUserAccount,
   findFunds,
   findParties,
+  findRefundOf,
   findTransferByKey,
   findTransferViews,
   ISSUER_ACCOUNT_ID,
@@ -39,8 +40,14 @@ export interface TransferRequest {
   toUserId: string;
   amountCents: number;
   memo?: string;
-  /** Unique per sender: asking again with the same key returns the first transfer, never a second one. */
+  /**
+   * The key a user (or an admin minting) chose: unique per sender, asking again with the same key returns
+   * the first transfer. Only `transfer` and `mint` carry one: the server's own transfers never share this
+   * namespace with keys users write (see `refundOf`).
+   */
   idempotencyKey?: string;
+  /** For a `refund` (and only then): the ticket it pays back. One refund per ticket; asking again returns it. */
+  refundOf?: string;
   /** What the transfer pays for, e.g. `event:<id>`, for the feature's settlement hook. */
   reference?: string;
 }
@@ -69,6 +76,13 @@ function checkRequest(r: TransferRequest): void {
   if (r.fromUserId === r.toUserId) problems.push({ path: ['to'], message: 'cannot send money to yourself' });
   if ((r.kind === 'mint') !== (r.fromUserId === null)) {
     problems.push({ path: ['kind'], message: 'only mints come from the issuer' });
+  }
+  // Programming errors rather than input: the database refuses these too (migration 0012).
+  if (r.idempotencyKey !== undefined && r.kind !== 'transfer' && r.kind !== 'mint') {
+    throw new Error(`a ${r.kind} transfer cannot take a user's idempotency key`);
+  }
+  if ((r.kind === 'refund') !== (r.refundOf !== undefined)) {
+    throw new Error('a refund, and only a refund, names the ticket it pays back');
   }
   if (problems.length > 0) throw validationFailed(problems);
 }
@@ -111,7 +125,14 @@ export async function requestTransfer(trx: Trx, request: TransferRequest): Promi
     idempotency_key: request.idempotencyKey ?? null,
     request_hash: request.idempotencyKey ? hash : null,
     reference: request.reference ?? null,
+    refund_of: request.refundOf ?? null,
   });
+  if (!row && request.refundOf !== undefined) {
+    // Refunded before (or by a concurrent request, committed by now): that refund is the answer.
+    const existing = await findRefundOf(trx, request.refundOf);
+    if (!existing) throw new Error('refund conflict without a refund');
+    return { transfer: await viewOf(trx, existing.id), created: false };
+  }
   if (!row) {
     // The key was used before (or by a concurrent request, committed by now): that transfer is the answer.
     const existing = await findTransferByKey(trx, fromAccountId, request.idempotencyKey ?? '');
