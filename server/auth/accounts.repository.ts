@@ -60,6 +60,52 @@ export async function markEmailVerified(db: Executor, userId: string): Promise<v
     .execute();
 }
 
+/**
+ * The first proof of the address (a sign-in code): verifies it and drops the password, which whoever
+ * registered chose before anyone proved the mailbox theirs. False when the address was already verified.
+ */
+export async function verifyEmailDroppingPassword(db: Executor, userId: string): Promise<boolean> {
+  const row = await db
+    .updateTable('users')
+    .set({ email_verified_at: new Date(), password_hash: null })
+    .where('id', '=', userId)
+    .where('email_verified_at', 'is', null)
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Deletes the never-verified registrations older than `createdBefore` that hold this email or username, so
+ * a new registration can take them. The row lock decides races: a second deleter waits, then finds the row
+ * gone (or verified meanwhile) and deletes nothing. An account that money was sent to is kept.
+ */
+export async function deleteStaleRegistrations(
+  db: Executor,
+  names: { email: string; username: string; createdBefore: Date },
+): Promise<string[]> {
+  const rows = await db
+    .deleteFrom('users')
+    .where((eb) =>
+      eb.or([
+        eb(eb.fn('lower', ['email']), '=', names.email.toLowerCase()),
+        eb(eb.fn('lower', ['username']), '=', names.username.toLowerCase()),
+      ]),
+    )
+    .where('email_verified_at', 'is', null)
+    .where('created_at', '<', names.createdBefore)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('wallet_accounts').select('id').whereRef('wallet_accounts.user_id', '=', 'users.id'),
+        ),
+      ),
+    )
+    .returning('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
 export async function setPasswordHash(db: Executor, userId: string, passwordHash: string): Promise<void> {
   await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
 }

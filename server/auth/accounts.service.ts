@@ -3,14 +3,17 @@ import { randomInt } from 'node:crypto';
 import type { Me } from '@plaza/client/protocol';
 import type { Trx } from '../db/database.ts';
 import type { CodePurpose, UserRow } from '../db/schema.ts';
+import { forgetSessions } from '../deps.ts';
 import { AppError, forbidden } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import {
+  deleteStaleRegistrations,
   findUserByEmail,
   findUserByLogin,
   findUserByUsername,
   insertUser,
   markEmailVerified,
+  verifyEmailDroppingPassword,
 } from './accounts.repository.ts';
 import type { AuthContext, ClientInfo } from './auth.context.ts';
 import { loginCodeEmail, verificationEmail } from './auth.emails.ts';
@@ -21,8 +24,16 @@ import { consumeCode, hashCode, replaceCode } from './codes.repository.ts';
 import { userRowToMe } from './me.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { type SignedIn, signIn } from './sessions.service.ts';
+import { revokeSessions } from './sessions.ts';
 
 export const CODE_TTL_MS = 15 * 60 * 1_000;
+
+/** A registration nobody verified within this long gives its email and username back to the next one. */
+export const UNVERIFIED_REGISTRATION_TTL_MS = 24 * 3600 * 1_000;
+
+/** Still holds its names: verified, or registered less than the TTL ago. */
+const holdsNames = (user: UserRow | undefined, createdBefore: Date): boolean =>
+  user !== undefined && (user.email_verified_at !== null || user.created_at >= createdBefore);
 
 const invalidCredentials = () => new AppError('invalid_credentials', 'Wrong login or password');
 const invalidCode = () => new AppError('invalid_code', 'The code is wrong or has expired');
@@ -60,13 +71,17 @@ export async function register(
 ): Promise<{ user: Me }> {
   await ctx.limits.registerPerIp.consume(client.ip);
   await consumeCaptcha(ctx.captcha, input.captcha);
-  if (await findUserByUsername(ctx.db, input.username)) throw conflict('username');
-  if (await findUserByEmail(ctx.db, input.email)) throw conflict('email');
+  const createdBefore = new Date(Date.now() - UNVERIFIED_REGISTRATION_TTL_MS);
+  if (holdsNames(await findUserByUsername(ctx.db, input.username), createdBefore)) throw conflict('username');
+  if (holdsNames(await findUserByEmail(ctx.db, input.email), createdBefore)) throw conflict('email');
 
   const passwordHash = await hashPassword(input.password);
   let created: { user: UserRow; code: string };
   try {
     created = await ctx.db.transaction().execute(async (trx) => {
+      // Stale registrations go in the same transaction as the insert that takes their names: a failed
+      // insert keeps them, and racing registrations are ordered by the deleted rows' locks, then the index.
+      await deleteStaleRegistrations(trx, { email: input.email, username: input.username, createdBefore });
       const user = await insertUser(trx, {
         id: newId(),
         email: input.email,
@@ -80,10 +95,12 @@ export async function register(
     // Two registrations racing for one name: the index decides, the loser gets the same 409.
     const field = uniqueViolation(error);
     if (field) throw conflict(field);
+    // A stale registration that something now refers to (money sent to it meanwhile) is not deleted.
+    if ((error as { code?: string })?.code === '23503') throw conflict('email');
     throw error;
   }
   // After commit: an email never announces an account that does not exist.
-  await ctx.queues.add('email', verificationEmail(created.user.email, created.code));
+  await ctx.queues.add('email', verificationEmail(created.user, created.code));
   return { user: await userRowToMe(ctx.db, created.user, created.user.id) };
 }
 
@@ -138,7 +155,7 @@ export async function resendVerification(ctx: AuthContext, email: string, client
   const user = await findUserByEmail(ctx.db, email);
   if (!user || user.email_verified_at || user.suspended_at) return;
   const code = await ctx.db.transaction().execute((trx) => issueCode(trx, user.id, 'verify_email'));
-  await ctx.queues.add('email', verificationEmail(user.email, code));
+  await ctx.queues.add('email', verificationEmail(user, code));
 }
 
 /**
@@ -190,16 +207,22 @@ export async function requestLoginCode(
   await ctx.queues.add('email', loginCodeEmail(user.email, code));
 }
 
-/** A sign-in code proves the address too, so it also verifies an unverified email. */
+/**
+ * A sign-in code proves the address too, so it also verifies an unverified email. On a never-verified
+ * account it is the first proof of the mailbox: whoever registered may not be its owner (an account
+ * prepared for them), so the password set then goes, and any session with it, on every instance.
+ */
 export async function verifyLoginCode(
   ctx: AuthContext,
   input: VerifyCodeInput,
   client: ClientInfo,
 ): Promise<SignedIn> {
-  const user = await redeemCode(ctx, input, 'login', client, async (trx, user) => {
+  const { user, claimed } = await redeemCode(ctx, input, 'login', client, async (trx, user) => {
     if (user.suspended_at) throw suspended();
-    await markEmailVerified(trx, user.id);
-    return user;
+    const claimed = await verifyEmailDroppingPassword(trx, user.id);
+    if (claimed) await revokeSessions(trx, { userId: user.id });
+    return { user, claimed };
   });
+  if (claimed) await forgetSessions(ctx, { userIds: [user.id] });
   return signIn(ctx.db, { ...user, email_verified_at: user.email_verified_at ?? new Date() }, client);
 }

@@ -1,10 +1,14 @@
 // The account emails, sent through the email queue. Plain text: codes and links must survive any client.
 import type { EmailJob } from '../jobs/queues.ts';
 
-export const verificationEmail = (to: string, code: string): EmailJob => ({
-  to,
+/**
+ * Names the account signed up for: entering the code adopts that registration, password included, so the
+ * owner of an address someone else registered can tell it is not theirs (they sign in by code instead).
+ */
+export const verificationEmail = (user: { email: string; username: string }, code: string): EmailJob => ({
+  to: user.email,
   subject: `Your Plaza verification code: ${code}`,
-  text: `Welcome to Plaza!\n\nYour verification code is ${code}\n\nIt expires in 15 minutes. If you did not sign up, ignore this email.\n`,
+  text: `Welcome to Plaza!\n\nYour verification code is ${code}\n\nIt confirms the sign-up of @${user.username} with this address and expires in 15 minutes. If you did not sign up as @${user.username}, do not enter it; to use Plaza with this address, sign in with a one-time code instead (that drops any password someone else chose).\n`,
 });
 
 export const loginCodeEmail = (to: string, code: string): EmailJob => ({
