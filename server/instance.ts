@@ -3,9 +3,11 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
+import { userRoom } from './auth/actor.ts';
 import { closePasswordHashing, configurePasswordHashing } from './auth/passwords.ts';
 import { SessionCache } from './auth/session-cache.ts';
-import { socketAuthenticator } from './auth/socket-auth.ts';
+import { ROLE_CHANGED } from './auth/sessions.ts';
+import { socketActorRefresher, socketAuthenticator } from './auth/socket-auth.ts';
 import type { Config } from './config.ts';
 import { createDb } from './db/database.ts';
 import type { Deps, RoomControl } from './deps.ts';
@@ -119,6 +121,7 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     topics: eventTopics(feedTopics(platformTopics(new TopicRegistry()), deps), db),
     logger,
     authenticate: socketAuthenticator(db, config.publicUrl, sessionCache),
+    refreshActor: socketActorRefresher(db, sessionCache),
     currentSeq,
     // Feature socket commands register here, each with the same deps as its routes.
     registerCommands: (socket) => {
@@ -136,6 +139,14 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     databaseUrl: config.databaseUrl,
     logger: logger.child({ component: 'relay' }),
     emit: (rooms, push) => {
+      // A role change is for the instances, not for clients: every instance forgets the user's sessions
+      // and their sockets, whose rooms were joined with the old role, are dropped everywhere.
+      if ((push.type as string) === ROLE_CHANGED) {
+        const { userId } = push.data as unknown as { userId: string };
+        io.in(userRoom(userId)).disconnectSockets(true);
+        void sessionCache.forget({ userIds: [userId] });
+        return;
+      }
       emitTo(io.to(rooms), push);
       metrics.pushEmitted(push.type);
       // A revoked session hears why, then loses its sockets on every instance (same Redis channel, in order).

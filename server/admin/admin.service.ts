@@ -3,7 +3,7 @@ import type { Me, Role } from '@plaza/client/protocol';
 import { findUserByUsername, markSuspended, setRole } from '../auth/accounts.repository.ts';
 import { type Actor, outranks } from '../auth/actor.ts';
 import { userRowToMe } from '../auth/me.ts';
-import { revokeSessions } from '../auth/sessions.ts';
+import { recordRoleChange, revokeSessions } from '../auth/sessions.ts';
 import { type Deps, type ForgetSessionsDeps, forgetSessions } from '../deps.ts';
 import { forbidden, notFound } from '../lib/errors.ts';
 
@@ -14,10 +14,22 @@ export async function changeRole(deps: AdminDeps, actor: Actor, username: string
   const user = await findUserByUsername(deps.db, username);
   if (!user) throw notFound('User');
   if (user.id === actor.userId) throw forbidden('You cannot change your own role');
-  await setRole(deps.db, user.id, role);
-  // Sessions carry the role: the next request of theirs, on any instance, has the new one.
-  await forgetSessions(deps, { userIds: [user.id] });
+  await applyRole(deps, user, role);
   return userRowToMe(deps.db, { ...user, role }, actor.userId);
+}
+
+/**
+ * Sessions carry the role: every instance forgets the user's now, so their next request or socket command
+ * has the new role; the relay, delivering the recorded change, says it again and drops their sockets
+ * (whose rooms were joined with the old role) on every instance.
+ */
+async function applyRole(deps: AdminDeps, user: { id: string; role: string }, role: Role): Promise<void> {
+  if (user.role === role) return;
+  await deps.db.transaction().execute(async (trx) => {
+    await setRole(trx, user.id, role);
+    await recordRoleChange(trx, user.id);
+  });
+  await forgetSessions(deps, { userIds: [user.id] });
 }
 
 /**
@@ -41,7 +53,6 @@ export async function suspendUser(deps: AdminDeps, actor: Actor, username: strin
 export async function grantRole(deps: AdminDeps, username: string, role: Role): Promise<Me | null> {
   const user = await findUserByUsername(deps.db, username);
   if (!user) return null;
-  await setRole(deps.db, user.id, role);
-  await forgetSessions(deps, { userIds: [user.id] });
+  await applyRole(deps, user, role);
   return userRowToMe(deps.db, { ...user, role }, null);
 }

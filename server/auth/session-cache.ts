@@ -11,7 +11,7 @@
 // - While the subscription is down (messages could be lost) the cache is bypassed; when it is back the
 //   cache starts empty. So a lost message never leaves a revoked session usable. A `forget()` whose
 //   own publish failed is repeated by the relay leader when it delivers the revocation's
-//   `session:revoked` event (instance.ts); only a role change has no such second word (time to live).
+//   `session:revoked` event, or the role change's internal event (instance.ts).
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.ts';

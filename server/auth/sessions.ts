@@ -149,3 +149,23 @@ export async function revokeSessions(
   );
   return rows.map((row) => row.id);
 }
+
+/**
+ * The event-log type of a role change. It is never pushed to clients: the relay, delivering it, makes
+ * every instance forget the user's sessions and drops their sockets (instance.ts), the durable second
+ * word behind the request's own forget, as `session:revoked` is for revocations.
+ */
+export const ROLE_CHANGED = 'user:role-changed';
+
+/** Records a role change in the caller's transaction, in a room no socket joins (`resume` never replays it). */
+export async function recordRoleChange(trx: Trx, userId: string): Promise<void> {
+  await trx
+    .insertInto('event_log')
+    .values({
+      topic: 'internal',
+      type: ROLE_CHANGED,
+      rooms: [`internal:role:${userId}`],
+      data: JSON.stringify({ userId }),
+    })
+    .execute();
+}

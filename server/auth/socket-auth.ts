@@ -8,25 +8,57 @@ import { isSameOrigin } from './session.middleware.ts';
 import type { SessionCache } from './session-cache.ts';
 import { SESSION_COOKIE, validateSessionToken } from './sessions.ts';
 
+/** The token a socket's handshake presented: `auth.token`, else the session cookie. */
+function handshakeToken(socket: PlazaSocket): { token: string; cookie: boolean } | null {
+  const auth = socket.handshake.auth as { token?: unknown } | undefined;
+  if (typeof auth?.token === 'string' && auth.token.length > 0) return { token: auth.token, cookie: false };
+  const cookie = socket.handshake.headers.cookie;
+  const token = cookie ? parse(cookie, SESSION_COOKIE)[SESSION_COOKIE] : undefined;
+  return token ? { token, cookie: true } : null;
+}
+
 export function socketAuthenticator(
   db: Db,
   publicUrl: URL,
   cache?: SessionCache,
 ): (socket: PlazaSocket) => Promise<Actor | null> {
   return async (socket) => {
-    const auth = socket.handshake.auth as { token?: unknown } | undefined;
-    if (typeof auth?.token === 'string' && auth.token.length > 0) {
-      const session = await validateSessionToken(db, auth.token, cache);
+    const presented = handshakeToken(socket);
+    if (!presented) return null;
+    if (!presented.cookie) {
+      const session = await validateSessionToken(db, presented.token, cache);
       if (!session) throw unauthenticated();
       return session.actor;
     }
-    const cookie = socket.handshake.headers.cookie;
-    const token = cookie ? parse(cookie, SESSION_COOKIE)[SESSION_COOKIE] : undefined;
-    if (!token) return null;
     // A cookie rides along with cross-site requests; only our own pages may use it.
     const host = socket.handshake.headers.host;
     const own = [publicUrl.origin, ...(host ? [`http://${host}`, `https://${host}`] : [])];
     if (!isSameOrigin(socket.handshake.headers, own)) return null;
-    return (await validateSessionToken(db, token, cache))?.actor ?? null;
+    return (await validateSessionToken(db, presented.token, cache))?.actor ?? null;
+  };
+}
+
+/**
+ * The actor of one socket command. A socket lives for hours; what its handshake read (a role, a session
+ * not yet revoked, an account not yet suspended) must not outlive a change, so each command validates
+ * the handshake's session again as a REST request does: from the session cache, which every revocation,
+ * suspension and role change forgets on every instance before it answers. A session gone since the
+ * handshake ends the socket.
+ */
+export function socketActorRefresher(
+  db: Db,
+  cache?: SessionCache,
+): (socket: PlazaSocket) => Promise<Actor | null> {
+  return async (socket) => {
+    const held = socket.data.actor;
+    if (!held) return null;
+    const presented = handshakeToken(socket);
+    const session = presented ? await validateSessionToken(db, presented.token, cache) : null;
+    if (!session || session.actor.sessionId !== held.sessionId) {
+      socket.disconnect(true);
+      throw unauthenticated();
+    }
+    socket.data.actor = session.actor;
+    return session.actor;
   };
 }

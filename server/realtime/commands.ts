@@ -33,6 +33,13 @@ interface Command {
 export class CommandTable {
   private readonly commands = new Map<string, Command>();
 
+  private readonly actorOf: ActorOf | undefined;
+
+  /** `actorOf` gives each command its actor (see socketActorRefresher); without it, the handshake's. */
+  constructor(actorOf?: ActorOf) {
+    this.actorOf = actorOf;
+  }
+
   /**
    * What feature `register…Commands(socket, deps)` functions are given so that their `onCommand(socket, …)`
    * calls land in this table. It is not a socket: pass it to `onCommand` and nothing else (handlers get the
@@ -56,14 +63,23 @@ export class CommandTable {
   attach(socket: PlazaSocket): void {
     socket.onAny((event: unknown, raw: unknown, ack: unknown) => {
       const command = typeof event === 'string' ? this.commands.get(event) : undefined;
-      if (command) void runCommand(socket, command, raw, ack);
+      if (command) void runCommand(socket, command, raw, ack, this.actorOf);
     });
   }
 }
 
-async function runCommand(socket: PlazaSocket, command: Command, raw: unknown, ack: unknown): Promise<void> {
+type ActorOf = (socket: PlazaSocket) => Promise<Actor | null>;
+
+async function runCommand(
+  socket: PlazaSocket,
+  command: Command,
+  raw: unknown,
+  ack: unknown,
+  actorOf?: ActorOf,
+): Promise<void> {
   // `emit(name, ack)` without a payload: the callback comes first; answer it (validation_failed).
-  if (typeof raw === 'function' && ack === undefined) return runCommand(socket, command, undefined, raw);
+  if (typeof raw === 'function' && ack === undefined)
+    return runCommand(socket, command, undefined, raw, actorOf);
   // A command without an ack callback cannot be answered; the contract requires one.
   if (typeof ack !== 'function') return;
   const reply = ack as (response: Ack<unknown>) => void;
@@ -81,7 +97,8 @@ async function runCommand(socket: PlazaSocket, command: Command, raw: unknown, a
       reply({ ok: false, error: validationFailed(parsed.error.issues).toBody().error });
       return;
     }
-    const data = await command.handler(parsed.data, { socket, actor: socket.data.actor, logger });
+    const actor = actorOf ? await actorOf(socket) : socket.data.actor;
+    const data = await command.handler(parsed.data, { socket, actor, logger });
     reply({ ok: true, data });
   } catch (error) {
     const appError = toAppError(error);

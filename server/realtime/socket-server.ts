@@ -27,6 +27,8 @@ export interface SocketDeps {
   logger: Logger;
   /** Resolves the handshake's credentials; null for an anonymous socket. */
   authenticate: (socket: PlazaSocket) => Promise<Actor | null>;
+  /** The actor of each command, validated again (see socketActorRefresher); absent: the handshake's. */
+  refreshActor?: (socket: PlazaSocket) => Promise<Actor | null>;
   /** The newest relayed seq, read before anything else (snapshot → stream). */
   currentSeq: () => Promise<number>;
   /**
@@ -51,7 +53,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketDeps): Pl
     adapter: createAdapter(deps.pub, deps.sub, { key: `${deps.redisPrefix}:socket.io` }),
   });
 
-  const commands = new CommandTable();
+  const commands = new CommandTable(deps.refreshActor);
   registerLiveCommands(commands, deps);
   // Feature commands register once for the whole server (see CommandTable), not once per socket.
   deps.registerCommands?.(commands.registrar);

@@ -2,8 +2,10 @@
 // takes effect on every instance by the time its request has answered.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { changeRole } from '../../server/admin/admin.service.ts';
 import { SessionCache } from '../../server/auth/session-cache.ts';
 import { revokeSessions, validateSessionToken } from '../../server/auth/sessions.ts';
+import type { Config } from '../../server/config.ts';
 import { createLogger } from '../../server/lib/logger.ts';
 import { closeRedis, createRedis } from '../../server/lib/redis.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
@@ -211,5 +213,32 @@ describe('across two instances', () => {
     expect(await stats(demoted)).toBe(403);
     // …and nothing else was forgotten for nothing: others keep working.
     expect(await me(b, target)).toBe(200);
+  });
+
+  it('a demotion whose own message was lost still reaches B through the relay', async () => {
+    const admin = await createUser(ctx.db, { role: 'admin' });
+    const demoted = await createUser(ctx.db, { role: 'admin' });
+    const stats = () =>
+      fetch(`${b.url}/api/v1/admin/stats`, { headers: bearer(demoted) }).then(async (res) => {
+        await res.arrayBuffer();
+        return res.status;
+      });
+    expect(await stats()).toBe(200);
+    expect(await stats()).toBe(200);
+    // The route's service, with a Redis that refuses the publish: B never hears this instance's word.
+    const closed = createRedis(ctx.redisUrl, 'commands', 'test-closed');
+    await closeRedis(closed);
+    const deps = { db: ctx.db, redis: closed, config: { redisPrefix: ctx.redisPrefix } as Config, logger };
+    await changeRole(
+      deps,
+      { userId: admin.id, username: admin.username, sessionId: admin.sessionId, role: 'admin' },
+      demoted.username,
+      'member',
+    );
+    // Well within the cache's 30 s: the relay's delivery of the role change makes B forget.
+    await waitFor(async () => (await stats()) === 403, {
+      timeoutMs: 5_000,
+      what: 'B to forget the demoted session when the relay delivers the role change',
+    });
   });
 });

@@ -103,3 +103,80 @@ describe('anonymous sockets', () => {
     anonymous.close();
   });
 });
+
+describe('role changes and open sockets', () => {
+  const postBy = async (author: { token: string }) => {
+    const res = await fetch(`${a.url}/api/v1/posts`, {
+      method: 'POST',
+      headers: { ...bearer(author), 'content-type': 'application/json' },
+      body: JSON.stringify({ body: 'mine, not the moderator’s' }),
+    });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { id: string }).id;
+  };
+  const postExists = async (id: string) => (await fetch(`${a.url}/api/v1/posts/${id}`)).status === 200;
+
+  /** `post:delete` on `client`'s socket: its ack, or how it failed (the socket dropped meanwhile). */
+  const deleteOn = async (client: Recorder, id: string) => {
+    try {
+      const ack = (await client.live.socket.timeout(5_000).emitWithAck('post:delete', { id })) as {
+        ok: boolean;
+        error?: { code: string };
+      };
+      return ack.ok ? 'deleted' : ack.error!.code;
+    } catch {
+      return 'dropped';
+    }
+  };
+
+  it("a moderator demoted on A loses moderator powers on B's open socket", async () => {
+    const admin = await createUser(ctx.db, { role: 'admin' });
+    const moderator = await createUser(ctx.db, { role: 'moderator' });
+    const author = await createUser(ctx.db);
+    const first = await postBy(author);
+    const second = await postBy(author);
+    const held = await liveOn(b, moderator.token);
+
+    const res = await fetch(`${a.url}/api/v1/admin/users/${moderator.username}/role`, {
+      method: 'PUT',
+      headers: { ...bearer(admin), 'content-type': 'application/json' },
+      body: JSON.stringify({ role: 'member' }),
+    });
+    expect(res.status).toBe(200);
+    // At once, on the socket opened as a moderator: refused (or the socket is already gone).
+    expect(['forbidden', 'dropped']).toContain(await deleteOn(held.client, first));
+    expect(await postExists(first)).toBe(true);
+    // Its rooms were joined with the old role too: the socket is dropped on every instance.
+    await waitFor(() => held.dropped.length > 0, {
+      timeoutMs: 2_000,
+      what: "the demoted moderator's socket to drop",
+    });
+    // Connected again, it is a member's socket.
+    held.client.live.socket.connect();
+    await waitFor(() => held.client.live.socket.connected, { what: 'the socket to reconnect' });
+    expect(await deleteOn(held.client, second)).toBe('forbidden');
+    expect(await postExists(second)).toBe(true);
+    held.client.close();
+  });
+
+  it("a suspended moderator's open socket on B deletes nothing and is dropped", async () => {
+    const admin = await createUser(ctx.db, { role: 'admin' });
+    const moderator = await createUser(ctx.db, { role: 'moderator' });
+    const author = await createUser(ctx.db);
+    const post = await postBy(author);
+    const held = await liveOn(b, moderator.token);
+
+    const res = await fetch(`${a.url}/api/v1/admin/users/${moderator.username}/suspend`, {
+      method: 'POST',
+      headers: bearer(admin),
+    });
+    expect(res.status).toBe(204);
+    expect(['unauthenticated', 'dropped']).toContain(await deleteOn(held.client, post));
+    expect(await postExists(post)).toBe(true);
+    await waitFor(() => held.dropped.length > 0, {
+      timeoutMs: 2_000,
+      what: "the suspended moderator's socket to drop",
+    });
+    held.client.close();
+  });
+});
