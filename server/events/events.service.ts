@@ -24,7 +24,7 @@ import {
 } from './events.repository.ts';
 import { canSeeEvent, EVENTS_ROOM, eventRoom } from './events.rooms.ts';
 import type { CreateEventInput, RejectEventInput, UpdateEventInput } from './events.schema.ts';
-import { refundEventTickets } from './events.tickets.ts';
+import { checkScheduleKeepsTicketMoney, refundEventTickets } from './events.tickets.ts';
 
 export const eventViewToEvent = (row: EventView): Event => ({
   id: row.id,
@@ -129,6 +129,7 @@ export async function updateEventDetails(
     const endsAt = input.endsAt ? new Date(input.endsAt) : before.ends_at;
     const moved = startsAt.getTime() !== before.starts_at.getTime();
     checkSchedule(startsAt, endsAt, moved);
+    await checkScheduleKeepsTicketMoney(trx, before, startsAt, endsAt);
     if (input.priceCents !== undefined && input.priceCents !== before.price_cents) {
       // Who paid (or joined for free) would hold a seat at another price than the others.
       const joined = await participantIds(trx, id, ['going', 'waitlisted', 'pending_payment']);

@@ -12,6 +12,7 @@
 import { sql } from 'kysely';
 import type { Trx } from '../db/database.ts';
 import type { EventRow } from '../db/schema.ts';
+import { AppError } from '../lib/errors.ts';
 import { requestTransfer } from '../wallet/wallet.service.ts';
 
 /** What ticket and refund transfers point at; the settlement hook finds the event from it. */
@@ -100,4 +101,42 @@ export async function refundEventTickets(trx: Trx, eventId: string): Promise<str
     if (refund) refunds.push(refund);
   }
   return refunds;
+}
+
+/**
+ * Keeps an edit of a sold event's times from releasing its ticket money early (called under the event's
+ * row lock). The maintenance worker releases the hold once `ends_at` has passed (events.ticket-release.ts),
+ * so once anyone bought a ticket (a pending or completed one: either may hold money):
+ * - the end only moves later, never earlier: pulling it into the next minute would have the money released
+ *   and spendable, then the dates could move back and later refunds fail for lack of funds;
+ * - nothing moves once the end has passed: the release may have run, and a reopened event would sell
+ *   tickets whose money is no longer held.
+ * Freezing the times outright would also close the hole but forbid an honest postponement; a monotone end
+ * needs no new state, and the release re-checks the end under the event's lock, so the two never cross.
+ * Unsold events (no hold can exist) move freely.
+ */
+export async function checkScheduleKeepsTicketMoney(
+  trx: Trx,
+  before: Pick<EventRow, 'id' | 'starts_at' | 'ends_at'>,
+  startsAt: Date,
+  endsAt: Date,
+): Promise<void> {
+  const moved =
+    startsAt.getTime() !== before.starts_at.getTime() || endsAt.getTime() !== before.ends_at.getTime();
+  if (!moved) return;
+  // The database's clock, as the release's: the two must agree on whether the end has passed.
+  const { rows } = await sql<{ sold: boolean; ended: boolean }>`
+    select exists (select 1 from transfers where reference = ${eventReference(before.id)}
+        and kind = 'event_ticket' and status <> 'failed') as sold,
+      ${before.ends_at}::timestamptz <= clock_timestamp() as ended`.execute(trx);
+  const { sold, ended } = rows[0] ?? { sold: false, ended: false };
+  if (!sold) return;
+  if (ended)
+    throw new AppError('conflict', 'The event has ended and sold tickets: its times can no longer change');
+  if (endsAt.getTime() < before.ends_at.getTime()) {
+    throw new AppError(
+      'conflict',
+      'Tickets were sold: the end can only move later (cancel the event to refund everyone instead)',
+    );
+  }
 }

@@ -116,9 +116,17 @@ export async function writeHolds(trx: Trx, changes: HeldChanges): Promise<void> 
  * locked first (as settlers lock it, so no ticket or refund of that account is being decided meanwhile),
  * then the hold is closed by a guarded update; a second or concurrent release finds it closed and
  * returns null. Returns the released cents otherwise. Runs in the caller's transaction.
+ * `stillDue`, asked after the account's lock, lets the feature that owns the reference re-check under its
+ * own lock that the release is still due (false: nothing is released, null is returned).
  */
-export async function releaseHold(trx: Trx, accountId: string, reference: string): Promise<number | null> {
+export async function releaseHold(
+  trx: Trx,
+  accountId: string,
+  reference: string,
+  stillDue: (trx: Trx) => Promise<boolean> = async () => true,
+): Promise<number | null> {
   await trx.selectFrom('wallet_accounts').select('id').where('id', '=', accountId).forNoKeyUpdate().execute();
+  if (!(await stillDue(trx))) return null;
   const { rows } = await sql<{ held_cents: number }>`
     update wallet_holds set released_at = now(), released_seq = nextval('transfers_settled_seq')
     where account_id = ${accountId} and reference = ${reference} and released_at is null

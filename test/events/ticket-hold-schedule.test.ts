@@ -1,0 +1,200 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Actor } from '../../server/auth/actor.ts';
+import { loadConfig } from '../../server/config.ts';
+import type { Deps } from '../../server/deps.ts';
+import { joinEvent } from '../../server/events/events.participation.ts';
+import { cancelEvent, createEvent, updateEventDetails } from '../../server/events/events.service.ts';
+import { ticketSettlementHook } from '../../server/events/events.ticket-settlement.ts';
+import { Queues } from '../../server/jobs/queues.ts';
+import { createLogger } from '../../server/lib/logger.ts';
+import { closeRedis, createRedis } from '../../server/lib/redis.ts';
+import { getWallet, requestTransfer } from '../../server/wallet/wallet.service.ts';
+import { SettlementHooks, settleTransfers } from '../../server/wallet/wallet.settlement.ts';
+import { runMaintenance } from '../../workers/maintenance.ts';
+import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { createUser } from '../helpers/factories.ts';
+import { checkLedger } from '../wallet/ledger-checks.ts';
+
+// Ticket money is released only once the event has ended for good: an organizer cannot pull the end
+// forward to have the maintenance worker release the money early, nor reopen an ended event whose money
+// was released. Settlement and the release task driven by hand; the end of an event is reached by moving
+// it into the past in the database, as the other hold tests do.
+let ctx: TestContext;
+let deps: Deps;
+let hooks: SettlementHooks;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  const redis = createRedis(ctx.redisUrl, 'commands', 'ticket-hold-schedule-test');
+  deps = {
+    config: loadConfig(ctx.env),
+    db: ctx.db,
+    redis,
+    queues: new Queues(redis, ctx.redisPrefix),
+    logger: createLogger('silent', 'test'),
+  };
+  hooks = new SettlementHooks().on('event_ticket', ticketSettlementHook(deps));
+});
+
+afterAll(async () => {
+  await settleAll();
+  await checkLedger(ctx.db);
+  await deps.queues.close();
+  await closeRedis(deps.redis);
+  await ctx.close();
+});
+
+const settle = (ids: string[]) => settleTransfers({ db: ctx.db, currency: 'EUR', hooks }, ids);
+
+async function settleAll(): Promise<void> {
+  for (;;) {
+    const pending = await ctx.db
+      .selectFrom('transfers')
+      .select('id')
+      .where('status', '=', 'pending')
+      .execute();
+    if (pending.length === 0) return;
+    await settle(pending.map((t) => t.id));
+  }
+}
+
+async function send(from: Actor | null, to: Actor, cents: number): Promise<string> {
+  const { transfer } = await ctx.db.transaction().execute((trx) =>
+    requestTransfer(trx, {
+      kind: from ? 'transfer' : 'mint',
+      fromUserId: from?.userId ?? null,
+      toUserId: to.userId,
+      amountCents: cents,
+    }),
+  );
+  await settle([transfer.id]);
+  const row = await ctx.db
+    .selectFrom('transfers')
+    .select('status')
+    .where('id', '=', transfer.id)
+    .executeTakeFirstOrThrow();
+  return row.status;
+}
+
+async function person(cents: number): Promise<Actor> {
+  const user = await createUser(ctx.db);
+  const actor: Actor = {
+    userId: user.id,
+    username: user.username,
+    sessionId: user.sessionId,
+    role: 'member',
+  };
+  if (cents > 0) expect(await send(null, actor, cents)).toBe('completed');
+  return actor;
+}
+
+const inMinutes = (m: number) => new Date(Date.now() + m * 60_000).toISOString();
+
+async function soldEvent(organizer: Actor, buyer: Actor, priceCents: number) {
+  const event = await createEvent(deps, organizer, {
+    title: 'Paid lecture',
+    description: 'Notes provided.',
+    startsAt: inMinutes(120),
+    endsAt: inMinutes(180),
+    priceCents,
+  });
+  expect((await joinEvent(deps, buyer, { eventId: event.id })).status).toBe('pending_payment');
+  await settleAll();
+  return event;
+}
+
+const releaseRun = () =>
+  runMaintenance(
+    { db: ctx.db, logger: deps.logger, eventLogRetentionHours: 24 },
+    { task: 'release-ticket-funds' },
+  );
+
+const funds = async (actor: Actor) => {
+  const wallet = await getWallet(deps, actor);
+  return { balance: wallet.balanceCents, held: wallet.heldCents };
+};
+
+const refundsOf = (eventId: string) =>
+  ctx.db
+    .selectFrom('transfers')
+    .select(['status', 'amount_cents'])
+    .where('reference', '=', `event:${eventId}`)
+    .where('kind', '=', 'refund')
+    .execute();
+
+const conflict = { code: 'conflict' };
+
+describe('the end of a sold event', () => {
+  it('cannot be pulled forward, so the release never frees ticket money before the real end', async () => {
+    const [organizer, friend, buyer] = await Promise.all([person(0), person(0), person(1_000)]);
+    const event = await soldEvent(organizer, buyer, 1_000);
+
+    // Into the next minute, for the maintenance worker to release the money, then back.
+    await expect(
+      updateEventDetails(deps, organizer, event.id, { startsAt: inMinutes(0.5), endsAt: inMinutes(1) }),
+    ).rejects.toMatchObject(conflict);
+    await expect(
+      updateEventDetails(deps, organizer, event.id, { endsAt: inMinutes(150) }),
+    ).rejects.toMatchObject(conflict);
+    await releaseRun();
+    expect(await funds(organizer)).toEqual({ balance: 1_000, held: 1_000 });
+    expect(await send(organizer, friend, 1_000)).toBe('failed');
+
+    await cancelEvent(deps, organizer, event.id);
+    await settleAll();
+    expect(await refundsOf(event.id)).toEqual([{ status: 'completed', amount_cents: 1_000 }]);
+    expect(await funds(buyer)).toEqual({ balance: 1_000, held: 0 });
+  });
+
+  it('can still move later (a postponement), and the money stays held until the new end', async () => {
+    const [organizer, buyer] = await Promise.all([person(0), person(700)]);
+    const event = await soldEvent(organizer, buyer, 700);
+    const moved = await updateEventDetails(deps, organizer, event.id, {
+      startsAt: inMinutes(24 * 60),
+      endsAt: inMinutes(25 * 60),
+      title: 'Paid lecture (postponed)',
+    });
+    expect(moved.title).toBe('Paid lecture (postponed)');
+    // Other details change freely; so does the start within the end.
+    await updateEventDetails(deps, organizer, event.id, { location: 'Room 2', startsAt: inMinutes(23 * 60) });
+    await releaseRun();
+    expect(await funds(organizer)).toEqual({ balance: 700, held: 700 });
+  });
+
+  it('cannot move at all once it has ended, so released money never meets new tickets', async () => {
+    const [organizer, friend, buyer, late] = await Promise.all([
+      person(0),
+      person(0),
+      person(500),
+      person(500),
+    ]);
+    const event = await soldEvent(organizer, buyer, 500);
+    await sql`update events set starts_at = now() - interval '3 hours', ends_at = now() - interval '1 hour'
+      where id = ${event.id}`.execute(ctx.db);
+    await releaseRun();
+    expect(await funds(organizer)).toEqual({ balance: 500, held: 0 });
+
+    // Reopening it for new buyers whose money would no longer be held: refused.
+    await expect(
+      updateEventDetails(deps, organizer, event.id, { startsAt: inMinutes(60), endsAt: inMinutes(120) }),
+    ).rejects.toMatchObject(conflict);
+    await expect(joinEvent(deps, late, { eventId: event.id })).rejects.toMatchObject(conflict);
+    expect(await send(organizer, friend, 500)).toBe('completed');
+    expect(await funds(late)).toEqual({ balance: 500, held: 0 });
+  });
+
+  it('moves freely while nothing was sold', async () => {
+    const organizer = await person(0);
+    const event = await createEvent(deps, organizer, {
+      title: 'Paid lecture, unsold',
+      description: 'Nobody yet.',
+      startsAt: inMinutes(120),
+      endsAt: inMinutes(180),
+      priceCents: 300,
+    });
+    const endsAt = inMinutes(60);
+    const moved = await updateEventDetails(deps, organizer, event.id, { startsAt: inMinutes(30), endsAt });
+    expect(moved.endsAt).toBe(new Date(endsAt).toISOString());
+  });
+});
