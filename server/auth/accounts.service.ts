@@ -4,6 +4,7 @@ import type { Me } from '@plaza/client/protocol';
 import type { Trx } from '../db/database.ts';
 import type { CodePurpose, UserRow } from '../db/schema.ts';
 import { forgetSessions } from '../deps.ts';
+import { networkOf } from '../http/client-ip.ts';
 import { AppError, forbidden } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import {
@@ -16,11 +17,11 @@ import {
   verifyEmailDroppingPassword,
 } from './accounts.repository.ts';
 import type { AuthContext, ClientInfo } from './auth.context.ts';
-import { loginCodeEmail, verificationEmail } from './auth.emails.ts';
-import { accountKey } from './auth.limits.ts';
+import { loginCodeEmail, queueAccountEmail, verificationEmail } from './auth.emails.ts';
+import { accountKey, loginLockoutKey } from './auth.limits.ts';
 import type { LoginInput, RegisterInput, VerifyCodeInput } from './auth.schema.ts';
 import { consumeCaptcha } from './captcha.ts';
-import { consumeCode, hashCode, replaceCode } from './codes.repository.ts';
+import { hashCode, replaceCode, tryCode } from './codes.repository.ts';
 import { userRowToMe } from './me.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { type SignedIn, signIn } from './sessions.service.ts';
@@ -100,7 +101,7 @@ export async function register(
     throw error;
   }
   // After commit: an email never announces an account that does not exist.
-  await ctx.queues.add('email', verificationEmail(created.user, created.code));
+  await queueAccountEmail(ctx, verificationEmail(created.user, created.code));
   return { user: await userRowToMe(ctx.db, created.user, created.user.id) };
 }
 
@@ -116,21 +117,19 @@ async function redeemCode<T>(
   onValid: (trx: Trx, user: UserRow) => Promise<T>,
 ): Promise<T> {
   await ctx.limits.codeVerifyPerIp.consume(client.ip);
-  await ctx.cooldown.check(input.email);
+  // Counted before the code is looked at (a wrong code until proven right), so a burst cannot all pass.
+  await ctx.cooldown.reserve(input.email);
   const user = await findUserByEmail(ctx.db, input.email);
   const result = await ctx.db.transaction().execute(async (trx) => {
     if (!user) return { ok: false as const };
-    const ok = await consumeCode(trx, {
+    const ok = await tryCode(trx, {
       userId: user.id,
       purpose,
       codeHash: hashCode(user.id, purpose, input.code),
     });
     return ok ? { ok: true as const, value: await onValid(trx, user) } : { ok: false as const };
   });
-  if (!result.ok) {
-    await ctx.cooldown.recordFailure(input.email);
-    throw invalidCode();
-  }
+  if (!result.ok) throw invalidCode();
   await ctx.cooldown.clear(input.email);
   return result.value;
 }
@@ -155,7 +154,7 @@ export async function resendVerification(ctx: AuthContext, email: string, client
   const user = await findUserByEmail(ctx.db, email);
   if (!user || user.email_verified_at || user.suspended_at) return;
   const code = await ctx.db.transaction().execute((trx) => issueCode(trx, user.id, 'verify_email'));
-  await ctx.queues.add('email', verificationEmail(user, code));
+  await queueAccountEmail(ctx, verificationEmail(user, code));
 }
 
 /**
@@ -171,13 +170,18 @@ async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
 
 export async function login(ctx: AuthContext, input: LoginInput, client: ClientInfo): Promise<SignedIn> {
   const account = accountKey(input.login);
+  const lockout = loginLockoutKey(account, networkOf(client.ip));
   // The per-address count and the CAPTCHA's single use in one Redis round trip (a 429 still wins, and a
   // refused request still counts against its address).
   await both(ctx.limits.loginPerIp.consume(client.ip), consumeCaptcha(ctx.captcha, input.captcha));
-  // CAPTCHA before the per-account count: locking someone else's account out costs a solved challenge each.
-  // The lookup rides along; it is the same query for known and unknown accounts, and a 429 waits for it.
+  // CAPTCHA before the per-account counts: locking someone else's account out costs a solved challenge each,
+  // and locks it only for the attacker's network; the all-networks ceiling counts only tries that the
+  // network's own limit let through, so one network cannot reach it. The lookup rides along; it is the
+  // same query for known and unknown accounts, and a 429 waits for it.
   const [, user] = await both(
-    ctx.limits.loginPerAccount.consume(account),
+    ctx.limits.loginPerAccountNetwork
+      .consume(lockout)
+      .then(() => ctx.limits.loginPerAccount.consume(account)),
     findUserByLogin(ctx.db, input.login),
   );
   // Unknown user and wrong password: the same work (a dummy hash) and the same answer.
@@ -188,7 +192,10 @@ export async function login(ctx: AuthContext, input: LoginInput, client: ClientI
   if (!user.email_verified_at) {
     throw new AppError('email_not_verified', 'Verify your email first; a new code can be sent');
   }
-  const [, signedIn] = await both(ctx.limits.loginPerAccount.reset(account), signIn(ctx.db, user, client));
+  const [, signedIn] = await both(
+    ctx.limits.loginPerAccountNetwork.reset(lockout),
+    signIn(ctx.db, user, client),
+  );
   return signedIn;
 }
 
@@ -204,7 +211,7 @@ export async function requestLoginCode(
   const user = await findUserByEmail(ctx.db, input.email);
   if (!user || user.suspended_at) return;
   const code = await ctx.db.transaction().execute((trx) => issueCode(trx, user.id, 'login'));
-  await ctx.queues.add('email', loginCodeEmail(user.email, code));
+  await queueAccountEmail(ctx, loginCodeEmail(user.email, code));
 }
 
 /**

@@ -19,7 +19,7 @@ export interface ClientInfo {
 export function createAuthContext(deps: Deps): AuthContext {
   return {
     ...deps,
-    limits: createAuthLimits(deps.redis, deps.config.redisPrefix),
+    limits: createAuthLimits(deps.redis, deps.config.redisPrefix, deps.logger),
     cooldown: new CodeCooldown(deps.redis, deps.config.redisPrefix),
     captcha: {
       redis: deps.redis,

@@ -1,4 +1,6 @@
-// SQL of one-time codes and reset tokens: stored as SHA-256, consumed by deleting (single use).
+// SQL of one-time codes and reset tokens: stored as SHA-256, consumed by deleting (single use). Reset tokens
+// are 160 random bits, found by their hash: no try counter, nothing to guess.
+import { timingSafeEqual } from 'node:crypto';
 import { sha256 } from '@oslojs/crypto/sha2';
 import type { Executor } from '../db/database.ts';
 import type { CodePurpose } from '../db/schema.ts';
@@ -33,21 +35,36 @@ export async function replaceCode(
     .execute();
 }
 
-/** Deletes a matching, unexpired code; true when there was one. Concurrent uses: only one wins the delete. */
-export async function consumeCode(
-  db: Executor,
+/** A 6-digit code has a million values: five wrong tries leave an attacker a 1-in-200,000 chance. */
+export const MAX_CODE_ATTEMPTS = 5;
+
+/**
+ * Counts a try against the live code of (user, purpose) before comparing, and deletes it when it matched.
+ * The UPDATE locks the row, and a racing try re-reads `attempts` once the one before it committed, so
+ * however many requests arrive at once, from however many addresses, at most MAX_CODE_ATTEMPTS are ever
+ * compared; after that the code is dead (a new code starts again at 0). Run it in the transaction that
+ * uses the code: a right code that something else then refuses rolls back with its count.
+ */
+export async function tryCode(
+  trx: Executor,
   code: { userId: string; purpose: CodePurpose; codeHash: Uint8Array },
 ): Promise<boolean> {
-  const row = await db
-    .deleteFrom('one_time_codes')
+  const rows = await trx
+    .updateTable('one_time_codes')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
     .where('user_id', '=', code.userId)
     .where('purpose', '=', code.purpose)
-    .where('code_hash', '=', code.codeHash)
     .where('expires_at', '>', new Date())
-    .returning('id')
-    .executeTakeFirst();
-  return row !== undefined;
+    .where('attempts', '<', MAX_CODE_ATTEMPTS)
+    .returning(['id', 'code_hash'])
+    .execute();
+  const match = rows.find((row) => sameBytes(row.code_hash, code.codeHash));
+  if (!match) return false;
+  await trx.deleteFrom('one_time_codes').where('id', '=', match.id).execute();
+  return true;
 }
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && timingSafeEqual(a, b);
 
 /** Deletes an unexpired reset token and returns its user, or null. */
 export async function consumeResetToken(db: Executor, tokenHash: Uint8Array): Promise<string | null> {

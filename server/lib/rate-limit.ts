@@ -13,10 +13,23 @@ export interface LimitRule {
   blockSec?: number;
 }
 
+export interface LimitOptions {
+  /** Maps the caller's key to the counted one (e.g. a client address to its bucket): one rule, one keying. */
+  keyOf?: (key: string) => string;
+  /** Called once when `key` first goes over the limit (not for each refusal after), e.g. to log a lockout. */
+  onLimitReached?: (key: string, retryAfterMs: number) => void;
+}
+
 export class RateLimit {
   private readonly limiter: RateLimiterRedis;
+  private readonly points: number;
+  private readonly keyOf: (key: string) => string;
+  private readonly onLimitReached: LimitOptions['onLimitReached'];
 
-  constructor(redis: Redis, redisPrefix: string, name: string, rule: LimitRule) {
+  constructor(redis: Redis, redisPrefix: string, name: string, rule: LimitRule, options: LimitOptions = {}) {
+    this.points = rule.points;
+    this.keyOf = options.keyOf ?? ((key) => key);
+    this.onLimitReached = options.onLimitReached;
     this.limiter = new RateLimiterRedis({
       storeClient: redis,
       keyPrefix: `${redisPrefix}:rl:${name}`,
@@ -33,22 +46,28 @@ export class RateLimit {
 
   /** Counts one action for `key`; throws `rate_limited` with `retryAfterMs` when over the limit. */
   async consume(key: string, points = 1): Promise<void> {
+    const counted = this.keyOf(key);
     try {
-      await this.limiter.consume(key, points);
+      await this.limiter.consume(counted, points);
     } catch (error) {
-      if (error instanceof RateLimiterRes) throw rateLimited(error.msBeforeNext);
+      if (error instanceof RateLimiterRes) {
+        // This very call crossed the limit (the counter was within it before): the moment a lock starts.
+        if (this.onLimitReached && error.consumedPoints - points <= this.points)
+          this.onLimitReached(counted, error.msBeforeNext);
+        throw rateLimited(error.msBeforeNext);
+      }
       throw error;
     }
   }
 
   /** Milliseconds until `key` may act again, 0 when it may now. */
   async retryAfterMs(key: string): Promise<number> {
-    const res = await this.limiter.get(key);
+    const res = await this.limiter.get(this.keyOf(key));
     if (!res || res.remainingPoints > 0) return 0;
     return res.msBeforeNext;
   }
 
   async reset(key: string): Promise<void> {
-    await this.limiter.delete(key);
+    await this.limiter.delete(this.keyOf(key));
   }
 }
