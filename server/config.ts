@@ -51,8 +51,11 @@ const schema = z.object({
   COMMENTS_PER_MINUTE: int(1, 1_000_000).default(60),
   LIKES_PER_MINUTE: int(1, 1_000_000).default(300),
   TRANSFERS_PER_MINUTE: int(1, 1_000_000).default(30),
+  EVENT_JOINS_PER_MINUTE: int(1, 1_000_000).default(30),
+  EVENTS_PER_HOUR: int(1, 1_000_000).default(20),
   SESSION_CACHE_SECONDS: int(0, 300).default(30),
   PASSWORD_HASH_THREADS: int(1, 256).optional(),
+  SOCKETS_PER_ADDRESS: int(1, 1_000_000).default(50),
 });
 
 type Env = z.infer<typeof schema>;
@@ -84,10 +87,16 @@ export interface Config {
   readonly likesPerMinute: number;
   /** Transfers one user may request per minute (REST and socket together). */
   readonly transfersPerMinute: number;
+  /** Joins and leaves one user may request per minute (REST and socket together); a paid join is also a transfer. */
+  readonly eventJoinsPerMinute: number;
+  /** Events one user may create per hour. */
+  readonly eventsPerHour: number;
   /** How long an instance may serve a validated session from memory (0: never); revocations clear it at once. */
   readonly sessionCacheSeconds: number;
   /** Low-priority threads hashing passwords (undefined: one per available CPU). */
   readonly passwordHashThreads: number | undefined;
+  /** Open sockets one client address (IPv4 address, IPv6 /64) may hold across all instances. */
+  readonly socketsPerAddress: number;
 }
 
 export class ConfigError extends Error {
@@ -113,6 +122,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const problems: string[] = [];
   if (e.NODE_ENV === 'production' && !e.CAPTCHA_HMAC_KEY) {
     problems.push('CAPTCHA_HMAC_KEY: required when NODE_ENV=production');
+  }
+  // Without it, mail (sign-in codes, reset links) would go to the log instead of to its recipients.
+  if (e.NODE_ENV === 'production' && !e.SMTP_URL) {
+    problems.push('SMTP_URL: required when NODE_ENV=production');
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -140,8 +153,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     commentsPerMinute: e.COMMENTS_PER_MINUTE,
     likesPerMinute: e.LIKES_PER_MINUTE,
     transfersPerMinute: e.TRANSFERS_PER_MINUTE,
+    eventJoinsPerMinute: e.EVENT_JOINS_PER_MINUTE,
+    eventsPerHour: e.EVENTS_PER_HOUR,
     sessionCacheSeconds: e.SESSION_CACHE_SECONDS,
     passwordHashThreads: e.PASSWORD_HASH_THREADS,
+    socketsPerAddress: e.SOCKETS_PER_ADDRESS,
   });
 }
 

@@ -1,4 +1,5 @@
 // One server instance: database, Redis, HTTP + Socket.IO on one port, and a relay candidate.
+import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
@@ -11,7 +12,7 @@ import { socketActorRefresher, socketAuthenticator } from './auth/socket-auth.ts
 import type { Config } from './config.ts';
 import { createDb } from './db/database.ts';
 import type { Deps, RoomControl } from './deps.ts';
-import { eventTopics } from './events/events.rooms.ts';
+import { eventTopics, withdrawRejectedEvent } from './events/events.rooms.ts';
 import { registerEventCommands } from './events/events.socket.ts';
 import { Queues } from './jobs/queues.ts';
 import type { Logger } from './lib/logger.ts';
@@ -26,6 +27,7 @@ import { listenForWakeups, RelayWaker } from './realtime/relay-waker.ts';
 import { SeqTracker } from './realtime/seq-tracker.ts';
 import { createSocketServer, emitTo } from './realtime/socket-server.ts';
 import type { PlazaServer } from './realtime/socket-types.ts';
+import { SocketsPerAddress } from './realtime/sockets-per-address.ts';
 import { resumeSocketsAfterSubscriptionLoss } from './realtime/subscription-recovery.ts';
 import { platformTopics, TopicRegistry } from './realtime/topics.ts';
 import { registerWalletCommands } from './wallet/wallet.socket.ts';
@@ -112,6 +114,14 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
   });
   const port = (httpServer.address() as AddressInfo).port;
 
+  const socketsPerAddress = new SocketsPerAddress({
+    redis,
+    redisPrefix: config.redisPrefix,
+    instanceId: randomUUID(),
+    limit: config.socketsPerAddress,
+    logger,
+  });
+  socketsPerAddress.start();
   const io = createSocketServer(httpServer, {
     db,
     pub,
@@ -122,6 +132,8 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     logger,
     authenticate: socketAuthenticator(db, config.publicUrl, sessionCache),
     refreshActor: socketActorRefresher(db, sessionCache),
+    admitAddress: (address) => socketsPerAddress.admit(address),
+    trustProxy: config.trustProxy,
     currentSeq,
     // Feature socket commands register here, each with the same deps as its routes.
     registerCommands: (socket) => {
@@ -149,6 +161,8 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
       }
       emitTo(io.to(rooms), push);
       metrics.pushEmitted(push.type);
+      // Right behind the rejection (same connection, in order): who may no longer see the event leaves its room.
+      if (push.type === 'event:updated') withdrawRejectedEvent(io, push.data.event);
       // A revoked session hears why, then loses its sockets on every instance (same Redis channel, in order).
       // The revocation's request told every instance to forget the session already; this second word,
       // from the durable event log, covers a request whose own message could not be published.
@@ -189,6 +203,7 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     await new Promise<void>((resolve) => io.close(() => resolve()));
     await queues.close();
     seqTracker.stop();
+    socketsPerAddress.stop();
     await Promise.all([
       closeRedis(redis),
       closeRedis(queueRedis),

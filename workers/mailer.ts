@@ -1,21 +1,27 @@
 // Outgoing email: SMTP through nodemailer, or the log when SMTP_URL is unset (development).
 import nodemailer from 'nodemailer';
-import type { EmailJob } from '../server/jobs/queues.ts';
+import type { Config } from '../server/config.ts';
+import type { EmailMessage } from '../server/jobs/email-seal.ts';
 import type { Logger } from '../server/lib/logger.ts';
 
 export interface Mailer {
-  send: (message: EmailJob) => Promise<void>;
+  send: (message: EmailMessage) => Promise<void>;
   close: () => void;
 }
 
-export function createMailer(smtpUrl: string | undefined, from: string, logger: Logger): Mailer {
+export function createMailer(
+  smtpUrl: string | undefined,
+  from: string,
+  logger: Logger,
+  env: Config['env'] = 'development',
+): Mailer {
   if (!smtpUrl) {
+    // Production requires SMTP_URL; should one run without it anyway, its logs get no code nor link.
+    const content = (message: EmailMessage) =>
+      env === 'production' ? {} : { subject: message.subject, text: message.text };
     return {
       send: async (message) => {
-        logger.info(
-          { mail: { to: message.to, subject: message.subject, text: message.text } },
-          'email (not sent: SMTP_URL unset)',
-        );
+        logger.info({ mail: { to: message.to, ...content(message) } }, 'email (not sent: SMTP_URL unset)');
       },
       close: () => {},
     };

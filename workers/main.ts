@@ -3,6 +3,7 @@ import { type Job, Worker, type WorkerOptions } from 'bullmq';
 import { loadConfigOrExit } from '../server/config.ts';
 import { createDb } from '../server/db/database.ts';
 import { ticketSettlementHook } from '../server/events/events.ticket-settlement.ts';
+import { emailSealKey as emailSealKeyOf } from '../server/jobs/email-seal.ts';
 import {
   bullPrefix,
   isQueueName,
@@ -52,7 +53,8 @@ const queues = new Queues(
   createRedis(config.redisUrl, 'commands', 'plaza-workers-producer', logger),
   config.redisPrefix,
 );
-const mailer = createMailer(config.smtpUrl, config.mailFrom, logger);
+const mailer = createMailer(config.smtpUrl, config.mailFrom, logger, config.env);
+const emailSealKey = emailSealKeyOf(config.captchaHmacKey);
 const metrics = createWorkerMetrics();
 /** Features that sell with transfers register what happens when theirs settle (events: paid tickets). */
 const settlementHooks = new SettlementHooks().on(
@@ -62,7 +64,7 @@ const settlementHooks = new SettlementHooks().on(
 
 /** Every queue has exactly one handler: the mapped type makes a missing one a compile error. */
 const handlers: { [Q in QueueName]: (payload: JobPayloads[Q], job: Job) => Promise<void> } = {
-  email: (payload) => deliverEmail(mailer, payload),
+  email: (payload) => deliverEmail(mailer, payload, emailSealKey),
   maintenance: (payload) =>
     runMaintenance({ db, logger, eventLogRetentionHours: config.eventLogRetentionHours }, payload),
   transfers: createTransferHandler({ db, queues, logger, currency: config.currency, hooks: settlementHooks }),

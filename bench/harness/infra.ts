@@ -81,6 +81,8 @@ export async function createBenchDatabase(
       PUBLIC_URL: 'http://127.0.0.1:3000',
       LOG_LEVEL: 'info',
       CAPTCHA_HMAC_KEY: 'plaza-bench-captcha-key-0123456789',
+      // Required in production; no bench sends mail.
+      SMTP_URL: 'smtp://127.0.0.1:2525',
       CAPTCHA_MAX_NUMBER: '1000',
       SHUTDOWN_TIMEOUT_MS: '5000',
       WORKERS_METRICS_PORT: '0',

@@ -4,7 +4,7 @@ import { forgetSessions } from '../deps.ts';
 import { AppError } from '../lib/errors.ts';
 import { findUserByEmail, markEmailVerified, setPasswordHash } from './accounts.repository.ts';
 import type { AuthContext, ClientInfo } from './auth.context.ts';
-import { passwordResetEmail } from './auth.emails.ts';
+import { passwordResetEmail, queueAccountEmail } from './auth.emails.ts';
 import { accountKey } from './auth.limits.ts';
 import type { ResetPasswordInput } from './auth.schema.ts';
 import { consumeCaptcha } from './captcha.ts';
@@ -35,7 +35,7 @@ export async function forgotPassword(
   });
   const link = new URL('/reset-password', ctx.config.publicUrl);
   link.searchParams.set('token', token);
-  await ctx.queues.add('email', passwordResetEmail(user.email, link.toString()));
+  await queueAccountEmail(ctx, passwordResetEmail(user.email, link.toString()));
 }
 
 export async function resetPassword(

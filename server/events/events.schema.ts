@@ -61,10 +61,15 @@ export const rejectEventSchema = z
   .openapi('RejectEvent');
 export type RejectEventInput = z.infer<typeof rejectEventSchema>;
 
-export const eventIdParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+export const eventIdParams = z.object({
+  id: z
+    .uuid()
+    .toLowerCase()
+    .openapi({ param: { name: 'id', in: 'path' } }),
+});
 
 /** `event:join` / `event:leave`; REST takes the id from the path. */
-export const participationInputSchema = z.object({ eventId: z.uuid() });
+export const participationInputSchema = z.object({ eventId: z.uuid().toLowerCase() });
 export type ParticipationInput = z.infer<typeof participationInputSchema>;
 
 const participationStatus = z.enum(['going', 'waitlisted', 'pending_payment']);

@@ -1,13 +1,16 @@
 // The typed job map and the producers' side of BullMQ. Workers live in workers/; both share these names.
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { EmailMessage, SealedEmail } from './email-seal.ts';
 
-export interface EmailJob {
-  to: string;
-  subject: string;
-  text: string;
-  html?: string;
-}
+/** An email in clear, or sealed when it carries a secret (see email-seal.ts). */
+export type EmailJob = EmailMessage | SealedEmail;
+
+/**
+ * For an email that carries a secret: gone from Redis once delivered. (Other emails keep the defaults:
+ * reminders rely on their kept job id to make a repeated enqueue a no-op.)
+ */
+export const secretEmailJobOptions: JobsOptions = { removeOnComplete: true };
 
 /** Housekeeping: event-log retention; releasing the held ticket money of ended events. */
 export type MaintenanceJob = { task: 'prune-event-log' } | { task: 'release-ticket-funds' };

@@ -1,5 +1,6 @@
 // SQL of posts: rows with their author, keyset pages, counters.
 import { sql } from 'kysely';
+import { batchedLookup } from '../db/batched-lookup.ts';
 import type { Executor } from '../db/database.ts';
 import type { TimeKey } from '../lib/time-cursor.ts';
 import { eventRooms, type NewEvent } from '../realtime/event-log.ts';
@@ -45,6 +46,16 @@ function postViews(db: Executor, viewerId: string | null) {
         : sql<boolean>`false`.as('liked_by_me'),
     ]);
 }
+
+/** Whether a post exists; the calls of one turn share one query (a subscribe to many `post:<id>`). */
+export const postExists = batchedLookup<string, true>(async (db, ids) => {
+  const rows = await db
+    .selectFrom('posts')
+    .select('id')
+    .where('id', 'in', [...ids])
+    .execute();
+  return new Map(rows.map((row) => [row.id, true as const]));
+});
 
 export async function findPostView(
   db: Executor,

@@ -7,20 +7,23 @@ export const POST_BODY_MAX = 5000;
 /** Trimmed, then 1..5000 characters: whitespace only is empty, hence validation_failed. */
 export const postBodySchema = z.string().trim().min(1, 'must not be empty').max(POST_BODY_MAX);
 
-export const postIdSchema = z.uuid().openapi({ param: { name: 'id', in: 'path' } });
+export const postIdSchema = z
+  .uuid()
+  .toLowerCase()
+  .openapi({ param: { name: 'id', in: 'path' } });
 export const postIdParams = z.object({ id: postIdSchema });
 
 export const createPostSchema = z.object({ body: postBodySchema }).openapi('CreatePost');
 export type CreatePostInput = z.infer<typeof createPostSchema>;
 
 /** `post:update`: the REST route takes the id from the path and the same body schema. */
-export const updatePostSchema = z.object({ id: z.uuid(), body: postBodySchema });
+export const updatePostSchema = z.object({ id: z.uuid().toLowerCase(), body: postBodySchema });
 export type UpdatePostInput = z.infer<typeof updatePostSchema>;
 
-export const deletePostSchema = z.object({ id: z.uuid() });
+export const deletePostSchema = z.object({ id: z.uuid().toLowerCase() });
 
 /** `post:like` / `post:unlike`; REST takes the id from the path. */
-export const likeInputSchema = z.object({ postId: z.uuid() });
+export const likeInputSchema = z.object({ postId: z.uuid().toLowerCase() });
 export type LikeInput = z.infer<typeof likeInputSchema>;
 
 export const PostSchema = z

@@ -138,8 +138,9 @@ export async function deletePost(deps: Deps, actor: Actor | null, input: { id: s
     if (locked.author_id !== me.userId && !hasRole(me, 'moderator')) {
       throw forbidden('Only the author or a moderator can delete a post');
     }
-    await deletePostRow(trx, input.id);
-    await appendPostDeleted(trx, locked.author_id, input.id);
+    // The row's id, not the caller's spelling of it: rooms are named by the canonical (lower-case) id.
+    await deletePostRow(trx, locked.id);
+    await appendPostDeleted(trx, locked.author_id, locked.id);
   });
   return null;
 }

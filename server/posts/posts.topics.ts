@@ -1,12 +1,10 @@
 // Live topics of the feed: `home` (own and followed authors' posts) and `post:<id>` (one post's comments and counters).
 import type { Deps } from '../deps.ts';
 import { notFound, unauthenticated } from '../lib/errors.ts';
-import { exactTopic, prefixedTopic, type TopicRegistry } from '../realtime/topics.ts';
+import { exactTopic, idTopic, type TopicRegistry } from '../realtime/topics.ts';
 import { followeeIds } from '../social/social.repository.ts';
-import { findPostView } from './posts.repository.ts';
+import { postExists } from './posts.repository.ts';
 import { authorRoom, homeRoom, postRoom } from './posts.rooms.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function feedTopics(registry: TopicRegistry, deps: Pick<Deps, 'db'>): TopicRegistry {
   return registry
@@ -22,9 +20,10 @@ export function feedTopics(registry: TopicRegistry, deps: Pick<Deps, 'db'>): Top
       adopts: (room) => room.startsWith('author:'),
     })
     .register({
-      match: prefixedTopic('post:', UUID),
+      match: idTopic('post:'),
+      // Batched: the post topics of one subscribe are checked with one query.
       rooms: async (postId) => {
-        if (!(await findPostView(deps.db, postId, null))) throw notFound('Post');
+        if (!(await postExists(deps.db, postId))) throw notFound('Post');
         return [postRoom(postId)];
       },
     });

@@ -6,12 +6,22 @@ import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { z } from 'zod';
 import type { Actor } from '../auth/actor.ts';
-import { userRoom } from '../auth/actor.ts';
+import { hasRole, userRoom } from '../auth/actor.ts';
 import type { Db } from '../db/database.ts';
+import { AppError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { CommandTable } from './commands.ts';
 import { replaySince } from './resume.ts';
 import type { PlazaServer, PlazaSocket } from './socket-types.ts';
+import {
+  emptySubscriptions,
+  MAX_TOPICS_PER_MESSAGE,
+  MODERATORS_ROOM,
+  pinRooms,
+  roomsToReplay,
+  subscribe,
+  unsubscribe,
+} from './subscriptions.ts';
 import type { TopicRegistry } from './topics.ts';
 
 /** Socket messages are bounded like REST bodies; a larger one disconnects that socket. */
@@ -36,10 +46,17 @@ export interface SocketDeps {
    * `CommandTable.registrar`, to be handed to `onCommand` only (handlers get the real socket in their context).
    */
   registerCommands?: (socket: PlazaSocket) => void;
+  /**
+   * Takes a connection slot for a client address (see SocketsPerAddress): the function giving it back, or
+   * null when that address holds its limit. Absent: no limit.
+   */
+  admitAddress?: (address: string) => Promise<(() => void) | null>;
+  /** Behind a trusted proxy the client's address is the first X-Forwarded-For hop. */
+  trustProxy?: boolean;
 }
 
 const topicsSchema = z.object({
-  topics: z.array(z.string().min(1).max(200)).min(1).max(50),
+  topics: z.array(z.string().min(1).max(200)).min(1).max(MAX_TOPICS_PER_MESSAGE),
 });
 const resumeSchema = z.object({ since: z.number().int().min(0) });
 
@@ -59,21 +76,45 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketDeps): Pl
   deps.registerCommands?.(commands.registrar);
   const recheck = new SessionRecheck(deps.db, deps.logger);
 
+  // Before authentication: a flood from one address is refused before it costs a session lookup.
+  const { admitAddress } = deps;
+  if (admitAddress) {
+    io.use((socket, next) => {
+      admitAddress(handshakeAddress(socket, deps.trustProxy ?? false)).then(
+        (release) => {
+          if (!release) return next(tooManyConnections());
+          // The transport's close covers every end: a disconnect, a refused handshake, a client gone meanwhile.
+          if (socket.conn.readyState === 'closed') release();
+          else socket.conn.once('close', release);
+          socket.data.releaseAddress = release;
+          next();
+        },
+        (error: unknown) => next(error instanceof Error ? error : new Error('handshake failed')),
+      );
+    });
+  }
+
   io.use((socket, next) => {
     deps.authenticate(socket).then(
       (actor) => {
         socket.data.actor = actor;
-        socket.data.topics = new Map();
+        socket.data.subscriptions = emptySubscriptions();
         next();
       },
-      (error: unknown) => next(error instanceof Error ? error : new Error('handshake failed')),
+      (error: unknown) => {
+        // A refused handshake holds no slot, though its transport may stay open to try again.
+        socket.data.releaseAddress?.();
+        next(error instanceof Error ? error : new Error('handshake failed'));
+      },
     );
   });
 
   io.on('connection', (socket) => {
     const actor = socket.data.actor;
     if (actor) {
-      void socket.join([userRoom(actor.userId), `session:${actor.sessionId}`]);
+      const own = [userRoom(actor.userId), `session:${actor.sessionId}`];
+      if (hasRole(actor, 'moderator')) own.push(MODERATORS_ROOM);
+      void pinRooms(socket, own);
       // A revocation relayed between the handshake's check and this join found no socket to drop:
       // look again now that the room is joined (any later revocation reaches it through the room).
       recheck.add(actor.sessionId, socket);
@@ -82,6 +123,21 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketDeps): Pl
   });
 
   return io;
+}
+
+function handshakeAddress(socket: PlazaSocket, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = socket.handshake.headers['x-forwarded-for'];
+    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+    if (first) return first;
+  }
+  return socket.handshake.address;
+}
+
+/** `connect_error` whose message is the code (what a client can branch on) and whose data is the contract's error. */
+function tooManyConnections(): Error {
+  const refusal = new AppError('rate_limited', 'Too many connections from this address');
+  return Object.assign(new Error('rate_limited'), { data: refusal.toBody().error });
 }
 
 /** Milliseconds the post-join session checks of concurrent connections wait to share one query. */
@@ -147,12 +203,7 @@ function registerLiveCommands(commands: CommandTable, deps: SocketDeps): void {
     'subscribe',
     topicsSchema,
     async ({ topics }, { socket }) => {
-      // All or nothing: resolve every topic before joining any room.
-      const resolved = await Promise.all(
-        topics.map(async (topic) => [topic, await deps.topics.resolve(topic, socket.data.actor)] as const),
-      );
-      for (const [topic, rooms] of resolved) socket.data.topics.set(topic, rooms);
-      await socket.join(resolved.flatMap(([, rooms]) => rooms));
+      await subscribe(deps.topics, socket, topics);
       return { seq: await deps.currentSeq() };
     },
     deps.logger,
@@ -162,18 +213,7 @@ function registerLiveCommands(commands: CommandTable, deps: SocketDeps): void {
     'unsubscribe',
     topicsSchema,
     async ({ topics }, { socket }) => {
-      for (const topic of topics) socket.data.topics.delete(topic);
-      const stillWanted = new Set([...socket.data.topics.values()].flat());
-      if (socket.data.actor) {
-        stillWanted.add(userRoom(socket.data.actor.userId));
-        stillWanted.add(`session:${socket.data.actor.sessionId}`);
-      }
-      const remaining = [...socket.data.topics.keys()];
-      for (const room of socket.rooms) {
-        if (room === socket.id || stillWanted.has(room)) continue;
-        if (remaining.some((topic) => deps.topics.adopts(topic, room))) continue;
-        await socket.leave(room);
-      }
+      await unsubscribe(deps.topics, socket, topics);
       return { seq: await deps.currentSeq() };
     },
     deps.logger,
@@ -183,7 +223,7 @@ function registerLiveCommands(commands: CommandTable, deps: SocketDeps): void {
     'resume',
     resumeSchema,
     async ({ since }, { socket }) => {
-      const rooms = [...socket.rooms].filter((room) => room !== socket.id);
+      const rooms = await roomsToReplay(deps.topics, socket);
       const seq = await replaySince(deps.db, rooms, since, (push) => emitTo(socket, push));
       return { seq };
     },

@@ -2,13 +2,16 @@
 import type { ClientToServerEvents, ServerToClientEvents } from '@plaza/client/protocol';
 import type { Server, Socket } from 'socket.io';
 import type { Actor } from '../auth/actor.ts';
+import type { SocketSubscriptions } from './subscriptions.ts';
 
 export type InterServerEvents = Record<string, never>;
 
 export interface SocketData {
   actor: Actor | null;
-  /** Subscribed topics and the rooms each joined, to leave exactly those on unsubscribe. */
-  topics: Map<string, string[]>;
+  /** Subscribed topics and the rooms each holds, to leave exactly those on unsubscribe. */
+  subscriptions: SocketSubscriptions;
+  /** Gives back this connection's slot of its address (SocketsPerAddress); at most once. */
+  releaseAddress?: () => void;
 }
 
 export type PlazaServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

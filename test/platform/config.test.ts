@@ -33,9 +33,21 @@ describe('configuration', () => {
   it('requires the secrets in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/CAPTCHA_HMAC_KEY/);
     expect(
-      loadConfig({ NODE_ENV: 'production', CAPTCHA_HMAC_KEY: 'a-long-enough-production-secret' })
-        .captchaHmacKey,
+      loadConfig({
+        NODE_ENV: 'production',
+        CAPTCHA_HMAC_KEY: 'a-long-enough-production-secret',
+        SMTP_URL: 'smtp://mail.example.test:587',
+      }).captchaHmacKey,
     ).toBe('a-long-enough-production-secret');
+  });
+
+  it('refuses production without SMTP_URL: codes and reset links must not go to the log', async () => {
+    const production = { NODE_ENV: 'production', CAPTCHA_HMAC_KEY: 'a-long-enough-production-secret' };
+    expect(() => loadConfig(production)).toThrow(/SMTP_URL/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/CAPTCHA_HMAC_KEY[\s\S]*SMTP_URL/);
+    const result = await runToExit('workers/main.ts', production);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('SMTP_URL');
   });
 
   it('stops the server with exit code 1 and every bad variable named', async () => {
