@@ -5,6 +5,7 @@ import type { Child } from 'hono/jsx';
 import type { AppEnv } from '../http/env.ts';
 import { Layout } from './layout.tsx';
 import type { PageDeps } from './page-context.ts';
+import { safeNext } from './safe-next.ts';
 
 function Captcha({ deps }: { deps: PageDeps }) {
   return (
@@ -26,15 +27,17 @@ const page = (deps: PageDeps, c: Context<AppEnv>, title: string, name: string, b
     </Layout>,
   );
 
-export const loginPage = (deps: PageDeps, c: Context<AppEnv>) =>
-  page(
+export const loginPage = (deps: PageDeps, c: Context<AppEnv>) => {
+  // The forms carry where to go once signed in, checked here so that no page points off our origin.
+  const next = safeNext(c.req.query('next'), new URL(c.req.url).origin);
+  return page(
     deps,
     c,
     'Log in',
     'login',
     <>
       <h1>Log in</h1>
-      <form id="login-form" class="card stack">
+      <form id="login-form" class="card stack" data-next={next}>
         <label>
           Email or username
           <input name="login" required autocomplete="username" />
@@ -49,7 +52,7 @@ export const loginPage = (deps: PageDeps, c: Context<AppEnv>) =>
           <button type="submit">Log in</button>
         </div>
       </form>
-      <form id="code-form" class="card stack">
+      <form id="code-form" class="card stack" data-next={next}>
         <h2>Or get a one-time code by email</h2>
         <label>
           Email
@@ -71,6 +74,7 @@ export const loginPage = (deps: PageDeps, c: Context<AppEnv>) =>
       </p>
     </>,
   );
+};
 
 export const registerPage = (deps: PageDeps, c: Context<AppEnv>) =>
   page(

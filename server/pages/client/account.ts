@@ -1,15 +1,14 @@
 // Sign-up, verification, login and password reset forms, through the SDK. After signing in the
 // server has set the session cookie, so every page and the live connection know the viewer.
 
+import { safeNext } from '../safe-next.ts';
 import { captchaOf, resetCaptcha } from './captcha.ts';
 import type { PageContext } from './context.ts';
 import { $, onSubmit } from './dom.ts';
 
 const field = (data: FormData, name: string) => String(data.get(name) ?? '').trim();
-const next = () => {
-  const target = new URLSearchParams(location.search).get('next');
-  return target?.startsWith('/') && !target.startsWith('//') ? target : '/';
-};
+/** Where the server's page says to go after signing in (`?next=`, already checked), checked again here. */
+const next = (form: HTMLFormElement) => safeNext(form.dataset.next, location.origin);
 const notice = (form: HTMLFormElement, text: string) => {
   const el = $('.notice', form);
   if (el) el.textContent = text;
@@ -34,7 +33,7 @@ export function loginPage(ctx: PageContext): void {
         captcha,
       }),
     );
-    location.href = next();
+    location.href = next(form);
   });
 
   const codeForm = $<HTMLFormElement>('#code-form')!;
@@ -49,7 +48,7 @@ export function loginPage(ctx: PageContext): void {
       return;
     }
     await ctx.client.auth.verifyLoginCode(email, field(data, 'code'));
-    location.href = next();
+    location.href = next(codeForm);
   });
 }
 
