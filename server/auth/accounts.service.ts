@@ -192,8 +192,12 @@ export async function login(ctx: AuthContext, input: LoginInput, client: ClientI
   if (!user.email_verified_at) {
     throw new AppError('email_not_verified', 'Verify your email first; a new code can be sent');
   }
+  // The ceiling bounds guessing: the owner's own sign-ins give their try back.
   const [, signedIn] = await both(
-    ctx.limits.loginPerAccountNetwork.reset(lockout),
+    Promise.all([
+      ctx.limits.loginPerAccountNetwork.reset(lockout),
+      ctx.limits.loginPerAccount.refund(account),
+    ]),
     signIn(ctx.db, user, client),
   );
   return signedIn;

@@ -25,10 +25,11 @@ export const AUTH_LIMIT_RULES = {
    */
   loginPerAccountNetwork: { points: 10, durationSec: 15 * MINUTE, blockSec: 15 * MINUTE, isLockout: true },
   /**
-   * Every network together, counted only for tries that the network's own limit let through: bounds
-   * guessing spread over many networks (one IPv6 /48 alone holds 65,536 /64s) to 100 per 15 minutes.
-   * Reaching it still locks the owner out of password login, but that takes 100 solved CAPTCHAs from at
-   * least ten networks per 15 minutes, and signing in by code keeps working.
+   * Every network together, counted only for tries that the network's own limit let through (a right
+   * password gives its try back): bounds guessing spread over many networks (one IPv6 /48 alone holds
+   * 65,536 /64s) to 100 per 15 minutes. Reaching it still locks the owner out of password login, but
+   * that takes 100 solved CAPTCHAs from at least ten networks per 15 minutes, and signing in by code
+   * keeps working.
    */
   loginPerAccount: { points: 100, durationSec: 15 * MINUTE, isLockout: true },
   loginCodePerIp: { points: 10, durationSec: 15 * MINUTE, byAddress: true },

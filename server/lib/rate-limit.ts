@@ -67,6 +67,11 @@ export class RateLimit {
     return res.msBeforeNext;
   }
 
+  /** Gives back points that `consume` took, for actions that turned out not to count (a right password). */
+  async refund(key: string, points = 1): Promise<void> {
+    await this.limiter.reward(this.keyOf(key), points);
+  }
+
   async reset(key: string): Promise<void> {
     await this.limiter.delete(this.keyOf(key));
   }

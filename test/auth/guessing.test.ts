@@ -165,6 +165,22 @@ describe('password lockout', () => {
     expect((await h.call('POST', '/auth/login-code/verify', { email: user.email, code })).status).toBe(200);
   }, 60_000);
 
+  it("the owner's own sign-ins do not count towards the all-networks ceiling", async () => {
+    const user = await verifiedUser(h);
+    for (let net = 0; net < 10; net++) {
+      const statuses = await Promise.all(
+        Array.from({ length: 9 }, (_, i) =>
+          loginFrom(`100.65.${net}.${i + 1}`, user.username, 'wrong').then((r) => r.status),
+        ),
+      );
+      expect(statuses).toEqual(Array(9).fill(401));
+    }
+    const owner: number[] = [];
+    for (let i = 0; i < 11; i++) owner.push((await loginFrom('192.0.2.50', user.username, PASSWORD)).status);
+    expect(owner).toEqual(Array(11).fill(200));
+    expect((await loginFrom('100.65.200.1', user.username, 'wrong')).status).toBe(401);
+  }, 60_000);
+
   it('logs the moment a limit locks, once', async () => {
     const locked: string[] = [];
     const limit = new RateLimit(
