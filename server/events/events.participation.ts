@@ -12,11 +12,14 @@ import { KeyedSerializer } from '../lib/keyed-serializer.ts';
 import { decodeCursor, type PageQuery, toPage } from '../lib/pagination.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import { appendEvent } from '../realtime/event-log.ts';
+import { transferLimit } from '../wallet/wallet.limits.ts';
 import { enqueueSettlement } from '../wallet/wallet.service.ts';
+import { eventWriteLimits } from './events.limits.ts';
 import { scheduleReminders, unscheduleReminders } from './events.reminders.ts';
 import {
   countParticipants,
   deleteParticipant,
+  findEventPrice,
   findEventView,
   findParticipant,
   findUserRef,
@@ -30,7 +33,7 @@ import {
 } from './events.repository.ts';
 import { canSeeEvent, eventRoom } from './events.rooms.ts';
 import type { ParticipationInput } from './events.schema.ts';
-import { buyTicket, refundTicket } from './events.tickets.ts';
+import { buyTicket, checkCanPay, refundTicket, serializePaidJoins } from './events.tickets.ts';
 
 export interface ParticipationState {
   status: ParticipationStatus | null;
@@ -112,8 +115,14 @@ export async function joinEvent(
   input: ParticipationInput,
 ): Promise<ParticipationState> {
   if (!actor) throw unauthenticated();
+  // Counted before any work, replays included (as POST /transfers counts them): a paid join is a transfer.
+  await eventWriteLimits(deps).joins.consume(actor.userId);
+  const priced = await findEventPrice(deps.db, input.eventId);
+  const paid = priced !== undefined && needsTicket(priced, actor.userId);
+  if (paid) await transferLimit(deps).consume(actor.userId);
   const outcome = await perEvent.run(input.eventId, () =>
     deps.db.transaction().execute(async (trx) => {
+      if (paid) await serializePaidJoins(trx, actor.userId);
       const user = await findUserRef(trx, actor.userId);
       const event = await lockVisibleEvent(trx, actor, input.eventId);
       const unchanged = async () => {
@@ -132,6 +141,9 @@ export async function joinEvent(
         // No seat yet, so the counts do not move: the ticket's settlement makes them going or waitlisted.
         const already = await unchanged();
         if (already) return already;
+        // Priced after the limits were counted (a free event's price may change while nobody joined).
+        if (!paid) throw new AppError('conflict', 'The event changed meanwhile, try again');
+        await checkCanPay(trx, event, actor.userId, deps.config.currency);
         if (!(await insertParticipant(trx, event.id, actor.userId, 'pending_payment'))) {
           throw new AppError('conflict', 'Your participation changed meanwhile, try again');
         }
@@ -179,6 +191,7 @@ export async function leaveEvent(
   input: ParticipationInput,
 ): Promise<ParticipationState & { status: null }> {
   if (!actor) throw unauthenticated();
+  await eventWriteLimits(deps).joins.consume(actor.userId);
   const outcome = await perEvent.run(input.eventId, () =>
     deps.db.transaction().execute(async (trx) => {
       const event = await lockVisibleEvent(trx, actor, input.eventId);

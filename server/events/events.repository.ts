@@ -61,6 +61,18 @@ export async function insertEvent(db: Executor, row: NewEventRow): Promise<void>
 }
 
 /** The event row, locked until the transaction ends: every participation change goes through this lock. */
+/** Price and organizer, read without a lock: what a join is charged before it waits for the event. */
+export async function findEventPrice(
+  db: Executor,
+  id: string,
+): Promise<Pick<EventRow, 'price_cents' | 'organizer_id'> | undefined> {
+  return db
+    .selectFrom('events')
+    .select(['price_cents', 'organizer_id'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
 export async function lockEvent(db: Executor, id: string): Promise<EventRow | undefined> {
   return db.selectFrom('events').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }

@@ -10,6 +10,7 @@ import { type PageQuery, toPage } from '../lib/pagination.ts';
 import { decodeTimeCursor, timeKeyOf } from '../lib/time-cursor.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import { appendEvent } from '../realtime/event-log.ts';
+import { eventWriteLimits } from './events.limits.ts';
 import { promoteToCapacity, settleSoon } from './events.participation.ts';
 import { scheduleReminders, unscheduleReminders } from './events.reminders.ts';
 import {
@@ -81,6 +82,7 @@ export async function listEvents(
 
 export async function createEvent(deps: Deps, actor: Actor | null, input: CreateEventInput): Promise<Event> {
   if (!actor) throw unauthenticated();
+  await eventWriteLimits(deps).creations.consume(actor.userId);
   const startsAt = new Date(input.startsAt);
   const endsAt = new Date(input.endsAt);
   checkSchedule(startsAt, endsAt, true);

@@ -13,7 +13,8 @@ import { sql } from 'kysely';
 import type { Trx } from '../db/database.ts';
 import type { EventRow } from '../db/schema.ts';
 import { AppError } from '../lib/errors.ts';
-import { requestTransfer } from '../wallet/wallet.service.ts';
+import { formatMoney } from '../wallet/wallet.objects.ts';
+import { requestTransfer, spendableCents } from '../wallet/wallet.service.ts';
 
 /** What ticket and refund transfers point at; the settlement hook finds the event from it. */
 export const eventReference = (eventId: string): string => `event:${eventId}`;
@@ -51,6 +52,39 @@ export async function buyTicket(
     .where('user_id', '=', userId)
     .execute();
   return transfer.id;
+}
+
+/** Advisory-lock class of a user's paid joins (the two-int4 key space, apart from the relay's bigint key). */
+const PAID_JOINS_LOCK = 7_342;
+
+/**
+ * Makes one user's paid joins take turns (until commit), so each one's funds check sees the tickets the
+ * previous ones bought: concurrent joins cannot all pass on the same money. Taken first in the join's
+ * transaction, before the event's row lock, and by nothing that holds a row lock: no lock cycles.
+ */
+export async function serializePaidJoins(trx: Trx, userId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${PAID_JOINS_LOCK}, hashtext(${userId}))`.execute(trx);
+}
+
+/**
+ * Refuses a ticket the joiner's wallet cannot pay now (held money and pending payments count as gone), so
+ * a join with an empty wallet leaves no failed transfer behind. The payment can still fail if money leaves
+ * before it settles: the settlement hook removes the joiner then.
+ */
+export async function checkCanPay(
+  trx: Trx,
+  event: Pick<EventRow, 'price_cents'>,
+  userId: string,
+  currency: string,
+): Promise<void> {
+  const spendable = await spendableCents(trx, userId);
+  if (spendable >= event.price_cents) return;
+  const price = formatMoney(event.price_cents, currency);
+  throw new AppError(
+    'conflict',
+    `Your balance is too low for this ticket: it costs ${price}, you can spend ${formatMoney(Math.max(spendable, 0), currency)}`,
+    { priceCents: event.price_cents, spendableCents: Math.max(spendable, 0) },
+  );
 }
 
 /**

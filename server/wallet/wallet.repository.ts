@@ -70,6 +70,18 @@ export async function findFunds(db: Executor, userId: string): Promise<{ balance
   return { balance: row?.balance_cents ?? 0, held: row?.held_cents ?? 0 };
 }
 
+/**
+ * What the user can still commit to pay: balance − held − what their pending transfers already promise
+ * (0 without an account). Read without locks: settlement remains the judge of every transfer.
+ */
+export async function findSpendable(db: Executor, userId: string): Promise<number> {
+  const { rows } = await sql<{ spendable: number }>`
+    select a.balance_cents - a.held_cents - coalesce((select sum(t.amount_cents) from transfers t
+      where t.from_account_id = a.id and t.status = 'pending'), 0) as spendable
+    from wallet_accounts a where a.user_id = ${userId}`.execute(db);
+  return Number(rows[0]?.spendable ?? 0);
+}
+
 export async function findTransferByKey(
   db: Executor,
   fromAccountId: string,

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Page, Transfer, TransferKind, Wallet } from '@plaza/client/protocol';
 import { type Actor, hasRole, userRoom } from '../auth/actor.ts';
-import type { Trx } from '../db/database.ts';
+import type { Executor, Trx } from '../db/database.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, forbidden, notFound, unauthenticated, validationFailed } from '../lib/errors.ts';
 import { isUuid, newId } from '../lib/ids.ts';
@@ -17,6 +17,7 @@ import {
   findFunds,
   findParties,
   findRefundOf,
+  findSpendable,
   findTransferByKey,
   findTransferViews,
   ISSUER_ACCOUNT_ID,
@@ -220,6 +221,14 @@ export async function mintMoney(
       idempotencyKey: input.idempotencyKey,
     }),
   );
+}
+
+/**
+ * Cents the user can still commit to a new payment: balance − held − pending outgoing transfers. For
+ * refusing payments up front (a paid join); settlement still decides, as money may leave meanwhile.
+ */
+export async function spendableCents(db: Executor, userId: string): Promise<number> {
+  return findSpendable(db, userId);
 }
 
 /** The balance (as the contract has it) and, additively, the part of it held until events end. */

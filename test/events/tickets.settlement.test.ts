@@ -83,6 +83,21 @@ async function paidEvent(organizer: Actor, priceCents: number, capacity?: number
   });
 }
 
+/** A transfer recorded and settled at once, ahead of anything pending (money leaving in between). */
+async function spend(from: Actor, to: Actor, cents: number): Promise<void> {
+  const { transfer } = await ctx.db
+    .transaction()
+    .execute((trx) =>
+      requestTransfer(trx, {
+        kind: 'transfer',
+        fromUserId: from.userId,
+        toUserId: to.userId,
+        amountCents: cents,
+      }),
+    );
+  await settle([transfer.id]);
+}
+
 const balance = async (actor: Actor) =>
   (
     await ctx.db
@@ -149,11 +164,36 @@ describe('ticket settlement', () => {
     expect(await balance(organizer)).toBe(0);
   });
 
+  it('removes a joiner whose money left before their payment settled, and tells them once', async () => {
+    const [organizer, friend, dot] = await Promise.all([person(0), person(0), person(1_000)]);
+    const event = await paidEvent(organizer, 1_000, 5);
+    expect((await joinEvent(deps, dot, { eventId: event.id })).status).toBe('pending_payment');
+    // Joining checked the money; spending it before the ticket settles is the race settlement handles.
+    await spend(dot, friend, 1_000);
+    await settleAll();
+    expect((await ticketsOf(event.id, dot)).map((t) => t.status)).toEqual(['failed']);
+    expect(await statusOf(event.id, dot)).toBeNull();
+    const notes = await ctx.db
+      .selectFrom('notifications')
+      .select(['type', 'url'])
+      .where('user_id', '=', dot.userId)
+      .where('type', '=', 'transfer_failed')
+      .execute();
+    expect(notes).toEqual([{ type: 'transfer_failed', url: `/events/${event.id}` }]);
+    const row = await ctx.db
+      .selectFrom('events')
+      .select(['going_count', 'waitlist_count'])
+      .where('id', '=', event.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ going_count: 0, waitlist_count: 0 });
+  });
+
   it('does nothing more for a failed payment whose joiner already left', async () => {
-    const [organizer, cal] = await Promise.all([person(0), person(10)]);
+    const [organizer, friend, cal] = await Promise.all([person(0), person(0), person(1_000)]);
     const event = await paidEvent(organizer, 1_000);
     await joinEvent(deps, cal, { eventId: event.id });
     await leaveEvent(deps, cal, { eventId: event.id });
+    await spend(cal, friend, 1_000);
     await settleAll();
     expect((await ticketsOf(event.id, cal)).map((t) => t.status)).toEqual(['failed']);
     const notes = await ctx.db

@@ -191,22 +191,22 @@ describe('paid tickets', () => {
     expect(await transfersOf(event, ada, 'refund')).toHaveLength(1);
   });
 
-  it('removes a joiner whose payment fails for lack of funds, and tells them once', async () => {
+  it('refuses a joiner whose wallet cannot pay, buying nothing (a payment failing later: tickets.settlement)', async () => {
     const organizer = await createUser(ctx.db);
     const broke = await funded(100);
     const event = await paidEvent(organizer, 2_500);
-    expect((await join(event, broke))[1].status).toBe('pending_payment');
-
-    const [ticket] = await waitSettled(event, broke, 'event_ticket', 1);
-    expect(ticket!.status).toBe('failed');
-    await waitStatus(event, broke, null);
-    const notes = await ctx.db
-      .selectFrom('notifications')
-      .select(['type', 'url'])
-      .where('user_id', '=', broke.id)
-      .where('type', '=', 'transfer_failed')
-      .execute();
-    expect(notes).toEqual([{ type: 'transfer_failed', url: `/events/${event.id}` }]);
+    const [status, body] = await api<{ error: { code: string; message: string } }>(
+      'PUT',
+      `/events/${event.id}/participation`,
+      broke,
+    );
+    expect(status).toBe(409);
+    expect(body.error).toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/balance is too low/),
+    });
+    expect(await transfersOf(event, broke, 'event_ticket')).toEqual([]);
+    expect(await participation(event.id, broke.id)).toBeUndefined();
     expect(await balanceOf(broke.id)).toBe(100);
     expect(await eventRow(event.id)).toEqual({ going_count: 0, waitlist_count: 0 });
   });
