@@ -12,7 +12,7 @@ import { feedWriteLimits } from '../posts/posts.limits.ts';
 import { bumpCounts, findPostView, holdPost } from '../posts/posts.repository.ts';
 import { postRoom } from '../posts/posts.rooms.ts';
 import { requireActor } from '../posts/posts.service.ts';
-import { appendEvent } from '../realtime/event-log.ts';
+import { appendEvent, redactEventsAbout } from '../realtime/event-log.ts';
 import {
   type CommentView,
   deleteComment as deleteCommentRow,
@@ -65,6 +65,7 @@ export async function createComment(
       topic: postRoom(post.id),
       rooms: [postRoom(post.id)],
       data: { comment },
+      subject: comment.id,
     });
     await appendPostStats(trx, post.author_id, post.id, counts);
     if (post.author_id !== me.userId) {
@@ -89,6 +90,8 @@ export async function deleteComment(deps: Deps, actor: Actor | null, input: { id
     const allowed =
       found.author_id === me.userId || found.post_author_id === me.userId || hasRole(me, 'moderator');
     if (!allowed) throw forbidden('Only the comment or post author, or a moderator, can delete a comment');
+    // Its words leave the event log too: a replay from before gets only the deletion.
+    await redactEventsAbout(trx, [found.id]);
     await deleteCommentRow(trx, found.id);
     const counts = await bumpCounts(trx, found.post_id, { comments: -1 });
     await appendEvent(trx, {

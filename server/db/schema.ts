@@ -20,6 +20,8 @@ export interface EventLogTable {
   rooms: string[];
   data: ColumnType<unknown, string, string>;
   created_at: DefaultTimestamp;
+  /** The post or comment whose content `data` carries; its deletion redacts the row (migration 0015). */
+  subject: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface RelayStateTable {

@@ -16,6 +16,7 @@ export const postCreatedEvent = (post: Post): NewEvent<'post:created'> => ({
   topic: FEED_TOPIC,
   rooms: [FEED_ROOM, authorRoom(post.author.id)],
   data: { post: neutral(post) },
+  subject: post.id,
 });
 
 export const appendPostUpdated = (trx: Trx, post: Post) =>
@@ -24,6 +25,7 @@ export const appendPostUpdated = (trx: Trx, post: Post) =>
     topic: FEED_TOPIC,
     rooms: postPushRooms(post.author.id, post.id),
     data: { post: neutral(post) },
+    subject: post.id,
   });
 
 export const appendPostDeleted = (trx: Trx, authorId: string, postId: string) =>

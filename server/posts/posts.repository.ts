@@ -1,9 +1,9 @@
 // SQL of posts: rows with their author, keyset pages, counters.
 import { sql } from 'kysely';
 import { batchedLookup } from '../db/batched-lookup.ts';
-import type { Executor } from '../db/database.ts';
+import type { Executor, Trx } from '../db/database.ts';
 import type { TimeKey } from '../lib/time-cursor.ts';
-import { eventRooms, type NewEvent } from '../realtime/event-log.ts';
+import { eventRooms, type NewEvent, redactEventsAbout } from '../realtime/event-log.ts';
 import { followeesOf } from '../social/social.repository.ts';
 
 export interface PostView {
@@ -116,9 +116,10 @@ export async function insertPostWithEvent(
       returning id
     ),
     logged as (
-      insert into event_log (topic, type, rooms, data)
+      insert into event_log (topic, type, rooms, data, subject)
       select ${event.topic}::text, ${event.type}::text, ${eventRooms(event)}::text[],
-        jsonb_set(${JSON.stringify(event.data)}::jsonb, '{post,author,displayName}', to_jsonb(author.display_name))
+        jsonb_set(${JSON.stringify(event.data)}::jsonb, '{post,author,displayName}', to_jsonb(author.display_name)),
+        post.id
       from author, post
     )
     select display_name from author`.execute(db);
@@ -153,6 +154,16 @@ export async function updatePostBody(db: Executor, id: string, body: string): Pr
 }
 
 /** Deletes the post; its comments and likes go with it (on delete cascade). */
+/**
+ * Blanks the logged events carrying the post's words or its comments' (see redactEventsAbout); runs in the
+ * deleting transaction, before the comments go with the post.
+ */
+export const redactPostEvents = (trx: Trx, id: string): Promise<void> =>
+  redactEventsAbout(
+    trx,
+    sql<string[]>`array(select id from comments where post_id = ${id}::uuid) || ${id}::uuid`,
+  );
+
 export async function deletePost(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('posts').where('id', '=', id).execute();
 }

@@ -18,6 +18,7 @@ import {
   lockPost,
   type PostScope,
   type PostView,
+  redactPostEvents,
   updatePostBody,
 } from './posts.repository.ts';
 import type { CreatePostInput, UpdatePostInput } from './posts.schema.ts';
@@ -139,6 +140,7 @@ export async function deletePost(deps: Deps, actor: Actor | null, input: { id: s
       throw forbidden('Only the author or a moderator can delete a post');
     }
     // The row's id, not the caller's spelling of it: rooms are named by the canonical (lower-case) id.
+    await redactPostEvents(trx, locked.id);
     await deletePostRow(trx, locked.id);
     await appendPostDeleted(trx, locked.author_id, locked.id);
   });

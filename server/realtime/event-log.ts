@@ -1,6 +1,6 @@
 // Appending pushes to the event log inside the caller's transaction: the change and its events commit together.
 import type { PushData, PushType } from '@plaza/client/protocol';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Executor, Trx } from '../db/database.ts';
 
 export interface NewEvent<T extends PushType = PushType> {
@@ -10,6 +10,8 @@ export interface NewEvent<T extends PushType = PushType> {
   /** Rooms that receive it; a socket in several of them gets it once. Defaults to `[topic]`. */
   rooms?: string[];
   data: PushData[T];
+  /** The post or comment whose content `data` carries: deleting it redacts this event (redactEventsAbout). */
+  subject?: string;
 }
 
 /** The rooms an event goes to: its own, or its topic's. */
@@ -26,6 +28,7 @@ export async function appendEvents(trx: Trx, events: ReadonlyArray<NewEvent>): P
         type: e.type,
         rooms: eventRooms(e),
         data: JSON.stringify(e.data),
+        subject: e.subject ?? null,
       })),
     )
     .execute();
@@ -33,6 +36,32 @@ export async function appendEvents(trx: Trx, events: ReadonlyArray<NewEvent>): P
 
 export const appendEvent = <T extends PushType>(trx: Trx, event: NewEvent<T>): Promise<void> =>
   appendEvents(trx, [event as NewEvent]);
+
+/**
+ * What a redacted event's `data` becomes: the row keeps its seq, type and rooms (the log stays whole, later
+ * events stay where they were), but neither the relay nor `resume` sends it: there is nothing left to show.
+ */
+const REDACTED = { redacted: true } as const;
+
+export const isRedacted = (data: unknown): boolean =>
+  typeof data === 'object' && data !== null && (data as { redacted?: unknown }).redacted === true;
+
+/**
+ * Blanks, in the deleting transaction, every logged event about these posts or comments (relayed or not):
+ * a replay from before the deletion gets only the deletion. Uses the subject index: the cost is the
+ * number of such events, not the size of the log.
+ */
+export async function redactEventsAbout(
+  trx: Trx,
+  subjects: readonly string[] | RawBuilder<string[]>,
+): Promise<void> {
+  const list = Array.isArray(subjects)
+    ? sql`${sql.val([...subjects])}::uuid[]`
+    : (subjects as RawBuilder<string[]>);
+  await sql`
+    update event_log set data = ${JSON.stringify(REDACTED)}::jsonb
+    where subject = any(${list}) and data <> ${JSON.stringify(REDACTED)}::jsonb`.execute(trx);
+}
 
 export interface RelayPosition {
   assignedSeq: number;

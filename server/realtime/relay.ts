@@ -6,6 +6,7 @@ import type { AnyPush } from '@plaza/client/protocol';
 import pg from 'pg';
 import { clientConfig } from '../db/database.ts';
 import type { Logger } from '../lib/logger.ts';
+import { isRedacted } from './event-log.ts';
 
 /** pg_advisory_lock key of the relay; advisory locks are per database, so test databases don't collide. */
 const RELAY_LOCK_KEY = 7_011_972_650; // "plaza" relay
@@ -224,6 +225,8 @@ export class Relay {
     if (rows.length === 0) return 'empty';
     rows.sort((a, b) => a.seq - b.seq);
     for (const row of rows) {
+      // Deleted content, blanked before it was relayed: the seq is used, nothing is left to send.
+      if (isRedacted(row.data)) continue;
       this.options.emit(row.rooms, {
         seq: row.seq,
         topic: row.topic,

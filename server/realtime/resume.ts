@@ -3,7 +3,7 @@ import type { AnyPush } from '@plaza/client/protocol';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../lib/errors.ts';
-import { readRelayPosition } from './event-log.ts';
+import { isRedacted, readRelayPosition } from './event-log.ts';
 
 const PAGE = 500;
 /** Past this many missed events a reload by REST is cheaper than a replay. */
@@ -37,9 +37,13 @@ export async function replaySince(
   const upTo = position.assignedSeq;
   if (since >= upTo || rooms.length === 0) return Math.max(since, upTo);
 
+  // Counts no further than the bound: a socket far behind costs MAX_REPLAY rows, not the whole log.
   const missed = await sql<{ n: number }>`
-    select count(*) as n from event_log
-    where seq > ${since} and seq <= ${upTo} and rooms && ${sql.val(rooms)}::text[]`.execute(db);
+    select count(*) as n from (
+      select 1 from event_log
+      where seq > ${since} and seq <= ${upTo} and rooms && ${sql.val(rooms)}::text[]
+      limit ${MAX_REPLAY + 1}
+    ) missed`.execute(db);
   if ((missed.rows[0]?.n ?? 0) > MAX_REPLAY) {
     throw new AppError('resume_gap', 'Too much was missed to replay; reload', { missed: missed.rows[0]?.n });
   }
@@ -51,6 +55,8 @@ export async function replaySince(
       where seq > ${cursor} and seq <= ${upTo} and rooms && ${sql.val(rooms)}::text[]
       order by seq limit ${PAGE}`.execute(db);
     for (const row of rows) {
+      // Deleted content (see redactEventsAbout): its deletion event follows, its words are gone.
+      if (isRedacted(row.data)) continue;
       send({
         seq: row.seq,
         topic: row.topic,
