@@ -3,6 +3,49 @@ import { z } from 'zod';
 
 const DEV_CAPTCHA_KEY = 'plaza-dev-captcha-key-not-for-production';
 
+/**
+ * Secrets that were ever published (the development key, compose.yaml's and .env.example's defaults,
+ * the examples in deploy/k8s) are known to everyone: production refuses them, and any `change me`.
+ */
+const PUBLISHED_SECRETS = new Set([
+  DEV_CAPTCHA_KEY,
+  'local-compose-key-change-me-0123456789',
+  'plaza',
+  'postgres',
+  'password',
+  'secret',
+]);
+const isPlaceholder = (value: string) =>
+  PUBLISHED_SECRETS.has(value.toLowerCase()) || /change[\s_-]*me/i.test(value);
+/** HMAC-SHA256 keys shorter than its 32-byte output weaken it; `openssl rand -base64 32` gives 44 characters. */
+const MIN_PRODUCTION_KEY_BYTES = 32;
+
+/** Problems with the secrets of a production configuration: none may be a published placeholder. */
+function productionSecretProblems(e: { CAPTCHA_HMAC_KEY?: string } & Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const key = e.CAPTCHA_HMAC_KEY;
+  if (key && (isPlaceholder(key) || Buffer.byteLength(key) < MIN_PRODUCTION_KEY_BYTES)) {
+    problems.push(
+      `CAPTCHA_HMAC_KEY: a published placeholder or shorter than ${MIN_PRODUCTION_KEY_BYTES} bytes; generate one: openssl rand -base64 32`,
+    );
+  }
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'SMTP_URL']) {
+    const value = e[name];
+    if (typeof value !== 'string') continue;
+    const raw = new URL(value).password;
+    let password = raw;
+    try {
+      password = decodeURIComponent(raw);
+    } catch {
+      // A malformed escape is the driver's to refuse; judge the password as written.
+    }
+    if (password && isPlaceholder(password)) {
+      problems.push(`${name}: its password is a published placeholder; set the real one`);
+    }
+  }
+  return problems;
+}
+
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -123,6 +166,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (e.NODE_ENV === 'production' && !e.CAPTCHA_HMAC_KEY) {
     problems.push('CAPTCHA_HMAC_KEY: required when NODE_ENV=production');
   }
+  if (e.NODE_ENV === 'production') problems.push(...productionSecretProblems(e));
   // Without it, mail (sign-in codes, reset links) would go to the log instead of to its recipients.
   if (e.NODE_ENV === 'production' && !e.SMTP_URL) {
     problems.push('SMTP_URL: required when NODE_ENV=production');

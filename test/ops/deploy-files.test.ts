@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -16,12 +17,21 @@ if (!composeBinary) {
   );
 }
 
+/** The secrets compose.yaml requires (no defaults): what an operator's .env would set. */
+const REQUIRED_SECRETS = {
+  CAPTCHA_HMAC_KEY: 'test-captcha-key-from-the-operators-env-file',
+  POSTGRES_PASSWORD: 'test-postgres-password-from-the-env-file',
+};
+// An empty env file: a developer's own .env in the repository must not change what these tests see.
+const noEnvFile = path.join(mkdtempSync(path.join(tmpdir(), 'plaza-compose-')), 'empty.env');
+writeFileSync(noEnvFile, '');
+
 /** compose's own view of compose.yaml, after interpolation and merges. */
-function composeConfig(args: string[]) {
-  return spawnSync(composeBinary!, ['-f', 'compose.yaml', ...args], {
+function composeConfig(args: string[], env: Record<string, string> = REQUIRED_SECRETS) {
+  return spawnSync(composeBinary!, ['--env-file', noEnvFile, '-f', 'compose.yaml', ...args], {
     cwd: root,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
   });
 }
 
@@ -34,6 +44,7 @@ type Service = {
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
   volumes?: Array<string | { source: string; target: string }>;
+  ports?: Array<string | { host_ip?: string; published: number; target: number }>;
 };
 
 interface Container {
@@ -51,6 +62,44 @@ describe.skipIf(!composeBinary)('compose.yaml', () => {
     const result = composeConfig(['config', '-q']);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
+  });
+
+  it('refuses to start without each secret: no default key or password to fall back on', () => {
+    for (const name of Object.keys(REQUIRED_SECRETS)) {
+      const others = Object.fromEntries(Object.entries(REQUIRED_SECRETS).filter(([key]) => key !== name));
+      for (const env of [others, { ...others, [name]: '' }]) {
+        const result = composeConfig(['config', '-q'], env);
+        expect(result.status, name).not.toBe(0);
+        expect(result.stderr, name).toContain(`set ${name} in .env`);
+      }
+    }
+  });
+
+  it('takes the secrets from the environment and defaults none of them', () => {
+    const result = composeConfig(['config']);
+    expect(result.status).toBe(0);
+    const services = (parse(result.stdout) as { services: Record<string, Service> }).services;
+    for (const name of ['migrate', 'server', 'workers']) {
+      const env = services[name]!.environment!;
+      expect(env.CAPTCHA_HMAC_KEY, name).toBe(REQUIRED_SECRETS.CAPTCHA_HMAC_KEY);
+      expect(env.DATABASE_URL, name).toContain(`:${REQUIRED_SECRETS.POSTGRES_PASSWORD}@`);
+    }
+    expect(services.postgres!.environment?.POSTGRES_PASSWORD).toBe(REQUIRED_SECRETS.POSTGRES_PASSWORD);
+    // Nothing secret-looking has a `${NAME:-default}` or `${NAME-default}` fallback.
+    const defaulted = [...read('compose.yaml').matchAll(/\$\{([A-Z0-9_]+):?-/g)].map((m) => m[1]!);
+    expect(defaulted.filter((name) => /PASSWORD|KEY|SECRET|TOKEN/.test(name))).toEqual([]);
+  });
+
+  it('publishes only the app on every interface; Mailpit (no authentication) on loopback', () => {
+    const result = composeConfig(['config']);
+    expect(result.status).toBe(0);
+    const services = (parse(result.stdout) as { services: Record<string, Service> }).services;
+    const published = Object.entries(services).filter(([, service]) => service.ports?.length);
+    expect(published.map(([name]) => name).sort()).toEqual(['mailpit', 'nginx']);
+    // docker-compose prints `host:published:target` or `{ host_ip, published, target }`.
+    const hostOf = (port: string | { host_ip?: string }) =>
+      typeof port === 'string' ? port.split(':').slice(0, -2).join(':') : (port.host_ip ?? '');
+    for (const port of services.mailpit!.ports!) expect(hostOf(port)).toBe('127.0.0.1');
   });
 
   it('runs PostgreSQL, durable Redis, a one-shot migration, two servers, workers, nginx and Mailpit', () => {
