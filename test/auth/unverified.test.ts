@@ -1,19 +1,42 @@
 // Unverified registrations cannot prepare an account for its address's owner: the first proof of the mailbox
 // by code sign-in or reset drops the password set before it, and a stale registration gives its names back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSession } from '../../server/auth/sessions.ts';
+import { SessionCache } from '../../server/auth/session-cache.ts';
+import { createSession, validateSessionToken } from '../../server/auth/sessions.ts';
+import { createLogger } from '../../server/lib/logger.ts';
+import { closeRedis, createRedis } from '../../server/lib/redis.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { type AuthHarness, codeIn, errorCode, json, startAuthHarness } from './auth-harness.ts';
 import { bearerOf, LOGIN_SUBJECT, PASSWORD, RESET_SUBJECT, registerUser, uniqueName } from './users.ts';
 
 let h: AuthHarness;
+/** Another instance's memory of validated sessions: what it caches must be forgotten too. */
+let otherInstance: SessionCache;
+const connections: ReturnType<typeof createRedis>[] = [];
 
 beforeAll(async () => {
   h = await startAuthHarness();
+  const publisher = createRedis(h.ctx.redisUrl, 'commands', 'test-other-instance');
+  const subscriber = createRedis(h.ctx.redisUrl, 'blocking', 'test-other-instance-sub');
+  connections.push(publisher, subscriber);
+  otherInstance = new SessionCache({
+    publisher,
+    subscriber,
+    redisPrefix: h.ctx.redisPrefix,
+    logger: createLogger('silent', 'test'),
+    ttlMs: 30_000,
+  });
+  otherInstance.start();
+  await waitFor(() => otherInstance.listening, { what: 'the other instance to subscribe' });
 });
 
 afterAll(async () => {
+  await Promise.all(connections.map(closeRedis));
   await h?.close();
 });
+
+const seenByOtherInstance = async (token: string) =>
+  (await validateSessionToken(h.ctx.db, token, otherInstance)) !== null;
 
 const DAY_MS = 24 * 3600_000;
 
@@ -24,8 +47,9 @@ const loginStatus = async (login: string, password: string) =>
 async function squat() {
   const attacker = await registerUser(h);
   const planted = await createSession(h.ctx.db, attacker.id, 'attacker');
-  // Validated once, so the in-process session cache holds it: revocation must clear the cache too.
   expect((await h.call('GET', '/me', undefined, bearerOf(planted))).status).toBe(200);
+  // Validated once there, so that instance holds it in memory: revocation must reach it too.
+  expect(await seenByOtherInstance(planted.token)).toBe(true);
   return { attacker, planted };
 }
 
@@ -62,6 +86,7 @@ describe('an unverified registration of someone else’s address', () => {
     expect(await loginStatus(attacker.email, PASSWORD)).toBe(401);
     expect(await loginStatus(attacker.username, PASSWORD)).toBe(401);
     expect((await h.call('GET', '/me', undefined, bearerOf(planted))).status).toBe(401);
+    expect(await seenByOtherInstance(planted.token)).toBe(false);
     expect((await h.call('GET', '/me', undefined, { authorization: `Bearer ${token}` })).status).toBe(200);
     const row = await h.ctx.db
       .selectFrom('users')
@@ -95,6 +120,7 @@ describe('an unverified registration of someone else’s address', () => {
     expect(reset.status).toBe(204);
     expect(await loginStatus(attacker.email, PASSWORD)).toBe(401);
     expect((await h.call('GET', '/me', undefined, bearerOf(planted))).status).toBe(401);
+    expect(await seenByOtherInstance(planted.token)).toBe(false);
     expect(await loginStatus(attacker.email, 'the owner’s own password')).toBe(200);
   });
 });
