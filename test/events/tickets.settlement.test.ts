@@ -85,16 +85,14 @@ async function paidEvent(organizer: Actor, priceCents: number, capacity?: number
 
 /** A transfer recorded and settled at once, ahead of anything pending (money leaving in between). */
 async function spend(from: Actor, to: Actor, cents: number): Promise<void> {
-  const { transfer } = await ctx.db
-    .transaction()
-    .execute((trx) =>
-      requestTransfer(trx, {
-        kind: 'transfer',
-        fromUserId: from.userId,
-        toUserId: to.userId,
-        amountCents: cents,
-      }),
-    );
+  const { transfer } = await ctx.db.transaction().execute((trx) =>
+    requestTransfer(trx, {
+      kind: 'transfer',
+      fromUserId: from.userId,
+      toUserId: to.userId,
+      amountCents: cents,
+    }),
+  );
   await settle([transfer.id]);
 }
 
