@@ -38,6 +38,8 @@ beforeAll(async () => {
     COMMENTS_PER_MINUTE: '100000',
     LIKES_PER_MINUTE: '100000',
     TRANSFERS_PER_MINUTE: '100000',
+    EVENT_JOINS_PER_MINUTE: '100000',
+    EVENTS_PER_HOUR: '100000',
   });
   const config = loadConfig(ctx.env);
   const logger = pino(

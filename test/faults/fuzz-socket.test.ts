@@ -34,6 +34,8 @@ beforeAll(async () => {
     COMMENTS_PER_MINUTE: '100000',
     LIKES_PER_MINUTE: '100000',
     TRANSFERS_PER_MINUTE: '100000',
+    EVENT_JOINS_PER_MINUTE: '100000',
+    EVENTS_PER_HOUR: '100000',
   });
   server = await startServer(ctx.env, 'fuzz');
   member = await createUser(ctx.db, { displayName: `<b>Mallory</b> ${INJECTION}` });
