@@ -53,7 +53,10 @@ export function socketActorRefresher(
     const held = socket.data.actor;
     if (!held) return null;
     const presented = handshakeToken(socket);
-    const session = presented ? await validateSessionToken(db, presented.token, cache) : null;
+    // A moderator's or admin's powers are read from PostgreSQL itself: no message, lost or late,
+    // stands between a demotion's commit and their next command. Members' come from the cache.
+    const from = held.role === 'member' ? cache : undefined;
+    const session = presented ? await validateSessionToken(db, presented.token, from) : null;
     if (!session || session.actor.sessionId !== held.sessionId) {
       socket.disconnect(true);
       throw unauthenticated();
