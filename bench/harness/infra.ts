@@ -90,6 +90,8 @@ export async function createBenchDatabase(
       COMMENTS_PER_MINUTE: '1000000',
       LIKES_PER_MINUTE: '1000000',
       TRANSFERS_PER_MINUTE: '1000000',
+      // Every bench client connects from this machine.
+      SOCKETS_PER_ADDRESS: '1000000',
       ...extraEnv,
     },
   };

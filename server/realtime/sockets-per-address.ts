@@ -81,7 +81,8 @@ export class SocketsPerAddress {
     const count = (this.local.get(bucket) ?? 0) + 1;
     this.local.set(bucket, count);
     let admitted = count <= this.options.limit;
-    if (admitted) {
+    // Down (not merely slow): do not make every handshake wait for the command's retries to run out.
+    if (admitted && this.options.redis.status === 'ready') {
       try {
         const { redis, instanceId, limit } = this.options;
         admitted =

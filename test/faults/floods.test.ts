@@ -26,7 +26,8 @@ let otherPost: Post;
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  ctx = await createTestContext();
+  // 500 sockets from one address is the flood under test here, not the per-address cap (socket-limits tests).
+  ctx = await createTestContext({ SOCKETS_PER_ADDRESS: String(CONNECTIONS + 50) });
   server = await startServer(ctx.env, 'flood');
   const author = await createUser(ctx.db);
   const res = await fetch(`${server.url}/api/v1/posts`, {
