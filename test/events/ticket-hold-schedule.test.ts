@@ -5,6 +5,7 @@ import { loadConfig } from '../../server/config.ts';
 import type { Deps } from '../../server/deps.ts';
 import { joinEvent } from '../../server/events/events.participation.ts';
 import { cancelEvent, createEvent, updateEventDetails } from '../../server/events/events.service.ts';
+import { releaseEndedEventFunds } from '../../server/events/events.ticket-release.ts';
 import { ticketSettlementHook } from '../../server/events/events.ticket-settlement.ts';
 import { Queues } from '../../server/jobs/queues.ts';
 import { createLogger } from '../../server/lib/logger.ts';
@@ -14,6 +15,7 @@ import { SettlementHooks, settleTransfers } from '../../server/wallet/wallet.set
 import { runMaintenance } from '../../workers/maintenance.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createUser } from '../helpers/factories.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { checkLedger } from '../wallet/ledger-checks.ts';
 
 // Ticket money is released only once the event has ended for good: an organizer cannot pull the end
@@ -196,5 +198,63 @@ describe('the end of a sold event', () => {
     const endsAt = inMinutes(60);
     const moved = await updateEventDetails(deps, organizer, event.id, { startsAt: inMinutes(30), endsAt });
     expect(moved.endsAt).toBe(new Date(endsAt).toISOString());
+  });
+});
+
+describe('a postponement racing the release at the end', () => {
+  it('either moves the end and keeps the money held, or is refused and the money released: never both', async () => {
+    const organizer = await person(0);
+    const rounds = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        const buyer = await person(300);
+        const event = await soldEvent(organizer, buyer, 300);
+        // Started, ending a moment from now (staggered), by the database's clock.
+        await sql`update events set starts_at = now() - interval '1 hour',
+          ends_at = clock_timestamp() + make_interval(secs => ${0.6 + i * 0.15}) where id = ${event.id}`.execute(
+          ctx.db,
+        );
+        return event;
+      }),
+    );
+    let racing = true;
+    const releases = (async () => {
+      while (racing) await releaseEndedEventFunds(ctx.db);
+    })();
+    // Each postponement is asked around its event's end (from a little before to a little after), while the
+    // release runs over and over.
+    const offsetsMs = [-20, -5, 5, 20, 60, 120];
+    const answers = await Promise.all(
+      rounds.map(async (event, i) => {
+        await waitFor(
+          async () => {
+            const after = (offsetsMs[i] ?? 0) / 1000;
+            const { rows } = await sql<{ due: boolean }>`select clock_timestamp() - ends_at
+              > make_interval(secs => ${after}) as due from events where id = ${event.id}`.execute(ctx.db);
+            return rows[0]?.due;
+          },
+          { intervalMs: 5, what: 'the end to arrive' },
+        );
+        return updateEventDetails(deps, organizer, event.id, { endsAt: inMinutes(24 * 60) }).then(
+          () => 'moved',
+          (error: { code?: string }) => error.code,
+        );
+      }),
+    );
+    racing = false;
+    await releases;
+    await releaseEndedEventFunds(ctx.db);
+
+    for (const [i, event] of rounds.entries()) {
+      const row = await ctx.db
+        .selectFrom('wallet_holds')
+        .select('released_at')
+        .where('reference', '=', `event:${event.id}`)
+        .executeTakeFirstOrThrow();
+      if (answers[i] === 'moved') expect(row.released_at, `event ${i} moved`).toBeNull();
+      else {
+        expect(answers[i]).toBe('conflict');
+        expect(row.released_at, `event ${i} refused`).not.toBeNull();
+      }
+    }
   });
 });
