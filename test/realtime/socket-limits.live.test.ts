@@ -105,14 +105,14 @@ describe('connections per address', () => {
         ),
       {
         what: 'a slot freed by the disconnect',
-      intervalMs: 100,
+        intervalMs: 100,
       },
     );
     expect(again.socket.connected).toBe(true);
     for (const opened of [...held, again]) opened.socket.close();
   });
 
-  it("frees the slots of an instance that died, without anyone cleaning up after it", async () => {
+  it('frees the slots of an instance that died, without anyone cleaning up after it', async () => {
     // Runs last: it kills B.
     const onB = [await open(b.url), await open(b.url), await open(b.url)];
     const onA = await open(a.url);
@@ -120,11 +120,18 @@ describe('connections per address', () => {
     await b.kill();
     for (const opened of onB) opened.socket.close();
     // B's count in Redis expires within its TTL (30 s after B's last heartbeat); then A admits again.
-    const later = await waitFor(() => open(a.url).then((o) => o, () => null), {
-      what: "the dead instance's slots to expire",
-      timeoutMs: 45_000,
-      intervalMs: 500,
-    });
+    const later = await waitFor(
+      () =>
+        open(a.url).then(
+          (o) => o,
+          () => null,
+        ),
+      {
+        what: "the dead instance's slots to expire",
+        timeoutMs: 45_000,
+        intervalMs: 500,
+      },
+    );
     expect(later.socket.connected).toBe(true);
     onA.socket.close();
     later.socket.close();
