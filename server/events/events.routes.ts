@@ -40,10 +40,10 @@ const create = createRoute({
   method: 'post',
   path: '/events',
   tags,
-  summary: 'Create an event (priceCents > 0: joining buys a ticket)',
+  summary: 'Create an event (priceCents > 0: joining buys a ticket); EVENTS_PER_HOUR per user',
   middleware: [requireActor] as const,
   request: { body: jsonBody(createEventSchema) },
-  responses: { 201: jsonResponse(EventSchema, 'The new event'), ...errorResponses(401) },
+  responses: { 201: jsonResponse(EventSchema, 'The new event'), ...errorResponses(401, 429) },
 });
 
 const read = createRoute({
@@ -90,12 +90,12 @@ const join = createRoute({
   path: '/events/{id}/participation',
   tags,
   summary:
-    'Join (idempotent): going while seats remain, else waitlisted; a paid event: pending_payment until the ticket settles',
+    'Join (idempotent): going while seats remain, else waitlisted; a paid event: pending_payment until the ticket settles (409 when the balance is too low; counts as a transfer)',
   middleware: [requireActor] as const,
   request: { params: eventIdParams },
   responses: {
     200: jsonResponse(ParticipationStateSchema, 'Your participation and the counts'),
-    ...errorResponses(401, 404, 409),
+    ...errorResponses(401, 404, 409, 429),
   },
 });
 
@@ -109,7 +109,7 @@ const leave = createRoute({
   request: { params: eventIdParams },
   responses: {
     200: jsonResponse(ParticipationStateSchema, 'status null and the counts'),
-    ...errorResponses(401, 404),
+    ...errorResponses(401, 404, 429),
   },
 });
 
