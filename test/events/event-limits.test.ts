@@ -161,6 +161,15 @@ describe('per-user limits on events', () => {
     expect((await call('PUT', path, eve)).status).toBe(200);
   });
 
+  it('let exactly EVENT_JOINS_PER_MINUTE through when the joins race each other', async () => {
+    const call = appWith({ EVENT_JOINS_PER_MINUTE: '3' });
+    const [organizer, ivy] = await Promise.all([person(0), person(0)]);
+    const events = await Promise.all(Array.from({ length: 6 }, () => newEvent(call, organizer)));
+    const replies = await Promise.all(events.map((e) => call('PUT', `/events/${e.id}/participation`, ivy)));
+    expect(replies.map((r) => r.status).sort()).toEqual([200, 200, 200, 429, 429, 429]);
+    expect(await participationsOf(ivy.id)).toHaveLength(3);
+  });
+
   it('count paid joins against TRANSFERS_PER_MINUTE, with POST /transfers', async () => {
     const call = appWith({ TRANSFERS_PER_MINUTE: '2' });
     const [organizer, friend, fay] = await Promise.all([person(0), person(0), person(5_000)]);
