@@ -8,13 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { socketAuthenticator } from '../../server/auth/socket-auth.ts';
 import type { Db } from '../../server/db/database.ts';
 import { eventTopics } from '../../server/events/events.rooms.ts';
+import { forbidden } from '../../server/lib/errors.ts';
 import { newId } from '../../server/lib/ids.ts';
 import { createLogger } from '../../server/lib/logger.ts';
 import { closeRedis, createRedis } from '../../server/lib/redis.ts';
 import { feedTopics } from '../../server/posts/posts.topics.ts';
 import { createSocketServer } from '../../server/realtime/socket-server.ts';
 import type { PlazaServer } from '../../server/realtime/socket-types.ts';
-import { platformTopics, TopicRegistry } from '../../server/realtime/topics.ts';
+import { exactTopic, platformTopics, TopicRegistry } from '../../server/realtime/topics.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createUser, type TestUser } from '../helpers/factories.ts';
 
@@ -30,6 +31,7 @@ let author: TestUser;
 /** SQL statements run through the socket server's database, by the table they read. */
 const statements: string[] = [];
 const clients: ClientSocket[] = [];
+let withdrawnLooks = 0;
 
 beforeAll(async () => {
   ctx = await createTestContext();
@@ -50,7 +52,18 @@ beforeAll(async () => {
     sub,
     redisPrefix: ctx.redisPrefix,
     publicUrl: PUBLIC_URL,
-    topics: eventTopics(feedTopics(platformTopics(new TopicRegistry()), { db: counting }), counting),
+    topics: eventTopics(feedTopics(platformTopics(new TopicRegistry()), { db: counting }), counting).register(
+      {
+        // Allowed at the first look, refused at the next: access withdrawn while the subscribe joined.
+        match: exactTopic('withdrawn'),
+        rooms: () => {
+          withdrawnLooks += 1;
+          if (withdrawnLooks > 1) throw forbidden('Withdrawn');
+          return ['withdrawn-room'];
+        },
+        revocable: true,
+      },
+    ),
     logger,
     authenticate: socketAuthenticator(ctx.db, PUBLIC_URL),
     currentSeq: async () => 0,
@@ -179,5 +192,47 @@ describe('lookups', () => {
     // 40 posts: one query. 10 events: one, and one more once joined (a rejection may have raced the join).
     expect(reads('posts')).toHaveLength(1);
     expect(reads('events').length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('access withdrawn', () => {
+  it('refuses a subscribe whose topic was withdrawn while it joined, and leaves its rooms', async () => {
+    const socket = await open();
+    const reply = await ask(socket, 'subscribe', { topics: ['feed', 'withdrawn'] });
+    expect(reply.error?.code).toBe('forbidden');
+    expect(withdrawnLooks).toBe(2);
+    expect(io.of('/').adapter.rooms.get('withdrawn-room')).toBeUndefined();
+    // All or nothing: the other topic of that subscribe was given up too.
+    expect(io.of('/').adapter.rooms.get('feed')?.has(socket.id!) ?? false).toBe(false);
+  });
+
+  it('drops an event topic rejected since the subscribe before replaying', async () => {
+    const member = await createUser(ctx.db);
+    const socket = await open(member.token);
+    const id = newId();
+    const starts = new Date(Date.now() + 3_600_000);
+    await ctx.db
+      .insertInto('events')
+      .values({
+        id,
+        organizer_id: author.id,
+        title: 'Soon hidden',
+        description: 'A meetup',
+        starts_at: starts,
+        ends_at: new Date(starts.getTime() + 3_600_000),
+        capacity: null,
+        reject_reason: null,
+      })
+      .execute();
+    expect((await ask(socket, 'subscribe', { topics: [`event:${id.toUpperCase()}`] })).ok).toBe(true);
+    expect(io.of('/').adapter.rooms.get(`event:${id}`)?.size).toBe(1);
+    // Rejected behind the socket's back (no relay runs here to withdraw it live).
+    await ctx.db
+      .updateTable('events')
+      .set({ status: 'rejected', reject_reason: 'spam' })
+      .where('id', '=', id)
+      .execute();
+    expect((await ask(socket, 'resume', { since: 0 })).ok).toBe(true);
+    expect(io.of('/').adapter.rooms.get(`event:${id}`)).toBeUndefined();
   });
 });
