@@ -202,8 +202,8 @@ function registerLiveCommands(commands: CommandTable, deps: SocketDeps): void {
   commands.add(
     'subscribe',
     topicsSchema,
-    async ({ topics }, { socket }) => {
-      await subscribe(deps.topics, socket, topics);
+    async ({ topics }, { socket, actor }) => {
+      await subscribe(deps.topics, socket, actor, topics);
       return { seq: await deps.currentSeq() };
     },
     deps.logger,
@@ -222,8 +222,8 @@ function registerLiveCommands(commands: CommandTable, deps: SocketDeps): void {
   commands.add(
     'resume',
     resumeSchema,
-    async ({ since }, { socket }) => {
-      const rooms = await roomsToReplay(deps.topics, socket);
+    async ({ since }, { socket, actor }) => {
+      const rooms = await roomsToReplay(deps.topics, socket, actor);
       const seq = await replaySince(deps.db, rooms, since, (push) => emitTo(socket, push));
       return { seq };
     },

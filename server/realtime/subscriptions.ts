@@ -1,5 +1,6 @@
 // What one socket follows: its canonical topics, how many of them hold each room, and the bounds on both.
 // Every operation costs in proportion to the topics it names, never to everything the socket holds.
+import type { Actor } from '../auth/actor.ts';
 import { AppError } from '../lib/errors.ts';
 import type { PlazaSocket } from './socket-types.ts';
 import type { ResolvedTopic, TopicRegistry } from './topics.ts';
@@ -91,9 +92,10 @@ async function release(socket: PlazaSocket, topic: string): Promise<void> {
 export async function subscribe(
   registry: TopicRegistry,
   socket: PlazaSocket,
+  actor: Actor | null,
   topics: string[],
 ): Promise<void> {
-  const { actor, subscriptions } = socket.data;
+  const { subscriptions } = socket.data;
   const wanted = new Map<string, ResolvedTopic>();
   for (const topic of topics) {
     const match = registry.canonical(topic);
@@ -136,8 +138,12 @@ export async function unsubscribe(
  * Checks the revocable topics again (one query per kind) and drops those no longer allowed, so a replay
  * never reads the rooms of, say, an event rejected since the subscribe. Answers the rooms left to replay.
  */
-export async function roomsToReplay(registry: TopicRegistry, socket: PlazaSocket): Promise<string[]> {
-  const { actor, subscriptions } = socket.data;
+export async function roomsToReplay(
+  registry: TopicRegistry,
+  socket: PlazaSocket,
+  actor: Actor | null,
+): Promise<string[]> {
+  const { subscriptions } = socket.data;
   const revocable = [...subscriptions.topics.values()].filter((held) => held.match.definition.revocable);
   const outcomes = await Promise.allSettled(revocable.map((held) => registry.resolve(held.match, actor)));
   for (const [i, outcome] of outcomes.entries()) {
