@@ -62,7 +62,8 @@ describe('login ?next=', () => {
         await page.fill('#login-form input[name=login]', user.username);
         await page.fill('#login-form input[name=password]', TEST_PASSWORD);
         await page.click('#login-form button[type=submit]');
-        await page.waitForURL((url) => url.href !== `${server.url}/login?next=${next}`);
+        // No deadline of its own: on a loaded machine Chromium takes its time; the test's own timeout bounds it.
+        await page.waitForURL((url) => url.href !== `${server.url}/login?next=${next}`, { timeout: 0 });
         expect(new URL(page.url()).origin).toBe(server.url);
         expect(new URL(page.url()).pathname).toBe('/');
         await page.close();
@@ -72,5 +73,5 @@ describe('login ?next=', () => {
     } finally {
       await context.close();
     }
-  });
+  }, 180_000);
 });
