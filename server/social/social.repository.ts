@@ -65,6 +65,20 @@ export async function insertFollow(db: Executor, followerId: string, followeeId:
   return row !== undefined;
 }
 
+/**
+ * How many accounts a user follows, counted after taking a lock on their follows: one user's follows
+ * then take turns, so a burst cannot pass a limit that each of them checked alone.
+ */
+export async function lockAndCountFollowing(db: Executor, followerId: string): Promise<number> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`follows:${followerId}`}, 0))`.execute(db);
+  const { n } = await db
+    .selectFrom('follows')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('follower_id', '=', followerId)
+    .executeTakeFirstOrThrow();
+  return Number(n);
+}
+
 export async function deleteFollow(db: Executor, followerId: string, followeeId: string): Promise<boolean> {
   const row = await db
     .deleteFrom('follows')

@@ -37,10 +37,16 @@ const followRoute = (method: 'put' | 'delete') =>
     method,
     path: '/users/{username}/follow',
     tags,
-    summary: method === 'put' ? 'Follow a user (idempotent; not yourself)' : 'Unfollow a user (idempotent)',
+    summary:
+      method === 'put'
+        ? 'Follow a user (idempotent; not yourself; at most 5,000 followed accounts: 409 beyond)'
+        : 'Unfollow a user (idempotent)',
     middleware: signedIn,
     request: { params: usernameParams },
-    responses: { 200: jsonResponse(FollowStateSchema, 'The follow state'), ...errorResponses(401, 404) },
+    responses: {
+      200: jsonResponse(FollowStateSchema, 'The follow state'),
+      ...(method === 'put' ? errorResponses(401, 404, 409) : errorResponses(401, 404)),
+    },
   });
 
 export function socialRoutes(deps: Deps) {

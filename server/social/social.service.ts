@@ -15,6 +15,7 @@ import {
   findUserIdByUsername,
   insertFollow,
   listFollowPage,
+  lockAndCountFollowing,
   type ProfileRow,
 } from './social.repository.ts';
 import type { FollowInput } from './social.schema.ts';
@@ -74,11 +75,24 @@ async function targetOf(deps: Deps, actor: Actor | null, input: FollowInput): Pr
   return [actor, followeeId];
 }
 
+/**
+ * The most accounts one account follows. A `home` socket joins a room per followee and `resume` reads
+ * them all, so without a bound one account could make each of its sockets arbitrarily expensive.
+ */
+export const FOLLOWING_LIMIT = 5000;
+
 /** Idempotent; the followee is notified the first time. */
 export async function followUser(deps: Deps, actor: Actor | null, input: FollowInput): Promise<FollowState> {
   const [follower, followeeId] = await targetOf(deps, actor, input);
   const followerCount = await deps.db.transaction().execute(async (trx) => {
     const created = await insertFollow(trx, follower.userId, followeeId);
+    if (created && (await lockAndCountFollowing(trx, follower.userId)) > FOLLOWING_LIMIT) {
+      throw new AppError(
+        'conflict',
+        `You already follow ${FOLLOWING_LIMIT.toLocaleString('en')} accounts, the most one account can follow: unfollow someone first`,
+        { limit: FOLLOWING_LIMIT },
+      );
+    }
     if (created) {
       await notify(trx, {
         userId: followeeId,

@@ -1,5 +1,7 @@
 import type { Page, Post, User } from '@plaza/client/protocol';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FOLLOWING_LIMIT } from '../../server/social/social.service.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createUser, type TestUser } from '../helpers/factories.ts';
 import { type ErrorReply, type Harness, startHarness } from './feed-harness.ts';
@@ -16,6 +18,15 @@ afterAll(async () => {
   await h.close();
   await ctx.close();
 });
+
+async function countFollowing(userId: string): Promise<number> {
+  const { n } = await ctx.db
+    .selectFrom('follows')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('follower_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return Number(n);
+}
 
 async function allPages<T>(path: string, user: TestUser | null, limit: number): Promise<T[]> {
   const items: T[] = [];
@@ -68,6 +79,38 @@ describe('follows over REST', () => {
     expect((await h.call('PUT', `/users/${ann.username}/follow`)).status).toBe(401);
     expect((await h.call('PUT', '/users/nobody_here_at_all/follow', ann)).status).toBe(404);
     expect((await h.call('GET', '/users/nobody_here_at_all')).status).toBe(404);
+  });
+
+  it('stops at FOLLOWING_LIMIT follows, also when a burst of follows races the last places', async () => {
+    const ann = await createUser(ctx.db);
+    const others = await Promise.all(Array.from({ length: 6 }, () => createUser(ctx.db)));
+    // Ann follows FOLLOWING_LIMIT − 2 accounts made for it in one statement each.
+    const prefix = `pad${ann.username.slice(-8)}_`;
+    await sql`
+      insert into users (id, email, username, display_name, password_hash, email_verified_at)
+      select gen_random_uuid(), ${prefix} || n || '@pad.test', ${prefix} || n, 'Pad', 'x', now()
+      from generate_series(1, ${FOLLOWING_LIMIT - 2}) as n
+    `.execute(ctx.db);
+    await sql`
+      insert into follows (follower_id, followee_id, created_at)
+      select ${ann.id}, u.id, now() from users u where u.username like ${`${prefix}%`}
+    `.execute(ctx.db);
+    expect(await countFollowing(ann.id)).toBe(FOLLOWING_LIMIT - 2);
+
+    const results = await Promise.all(
+      others.map((o) => h.json<ErrorReply>('PUT', `/users/${o.username}/follow`, ann)),
+    );
+    expect(results.filter(([status]) => status === 200)).toHaveLength(2);
+    const refused = results.filter(([status]) => status === 409);
+    expect(refused).toHaveLength(4);
+    expect(refused[0]![1].error.details).toEqual({ limit: FOLLOWING_LIMIT });
+    expect(await countFollowing(ann.id)).toBe(FOLLOWING_LIMIT);
+    // At the limit, following someone already followed stays idempotent; unfollowing frees a place.
+    const followed = others[results.findIndex(([status]) => status === 200)]!;
+    expect((await h.json('PUT', `/users/${followed.username}/follow`, ann))[0]).toBe(200);
+    await h.json('DELETE', `/users/${followed.username}/follow`, ann);
+    const waiting = others[results.findIndex(([status]) => status === 409)]!;
+    expect((await h.json('PUT', `/users/${waiting.username}/follow`, ann))[0]).toBe(200);
   });
 
   it('pages followers and following newest first', async () => {
