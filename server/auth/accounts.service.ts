@@ -1,7 +1,7 @@
 // The account rules: registration with an emailed code, email verification, password and passwordless login.
 import { randomInt } from 'node:crypto';
 import type { Me } from '@plaza/client/protocol';
-import type { Trx } from '../db/database.ts';
+import type { Executor, Trx } from '../db/database.ts';
 import type { CodePurpose, UserRow } from '../db/schema.ts';
 import { forgetSessions } from '../deps.ts';
 import { networkOf } from '../http/client-ip.ts';
@@ -21,7 +21,7 @@ import { loginCodeEmail, queueAccountEmail, verificationEmail } from './auth.ema
 import { accountKey, loginLockoutKey } from './auth.limits.ts';
 import type { LoginInput, RegisterInput, VerifyCodeInput } from './auth.schema.ts';
 import { consumeCaptcha } from './captcha.ts';
-import { hashCode, replaceCode, tryCode } from './codes.repository.ts';
+import { hashCode, replaceCode, tryCode, userVanished } from './codes.repository.ts';
 import { userRowToMe } from './me.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { type SignedIn, signIn } from './sessions.service.ts';
@@ -45,16 +45,30 @@ const conflict = (field: 'email' | 'username') =>
 /** A uniformly random 6-digit code. */
 const newCode = (): string => randomInt(0, 1_000_000).toString().padStart(6, '0');
 
-/** Stores a fresh code for (user, purpose) in the transaction and returns it in clear, for the email. */
-async function issueCode(trx: Trx, userId: string, purpose: CodePurpose): Promise<string> {
+/** Stores a fresh code for (user, purpose) and returns it in clear, for the email. */
+async function issueCode(db: Executor, userId: string, purpose: CodePurpose): Promise<string> {
   const code = newCode();
-  await replaceCode(trx, {
+  await replaceCode(db, {
     userId,
     purpose,
     codeHash: hashCode(userId, purpose, code),
     expiresAt: new Date(Date.now() + CODE_TTL_MS),
   });
   return code;
+}
+
+/** Null when the account went away since it was looked up: nothing is sent, as for an unknown address. */
+async function issueCodeUnlessGone(
+  ctx: AuthContext,
+  userId: string,
+  purpose: CodePurpose,
+): Promise<string | null> {
+  try {
+    return await issueCode(ctx.db, userId, purpose);
+  } catch (error) {
+    if (userVanished(error)) return null;
+    throw error;
+  }
 }
 
 function uniqueViolation(error: unknown): 'email' | 'username' | null {
@@ -153,8 +167,8 @@ export async function resendVerification(ctx: AuthContext, email: string, client
   await ctx.limits.resendPerEmail.consume(accountKey(email));
   const user = await findUserByEmail(ctx.db, email);
   if (!user || user.email_verified_at || user.suspended_at) return;
-  const code = await ctx.db.transaction().execute((trx) => issueCode(trx, user.id, 'verify_email'));
-  await queueAccountEmail(ctx, verificationEmail(user, code));
+  const code = await issueCodeUnlessGone(ctx, user.id, 'verify_email');
+  if (code) await queueAccountEmail(ctx, verificationEmail(user, code));
 }
 
 /**
@@ -214,8 +228,8 @@ export async function requestLoginCode(
   await ctx.limits.loginCodePerEmail.consume(accountKey(input.email));
   const user = await findUserByEmail(ctx.db, input.email);
   if (!user || user.suspended_at) return;
-  const code = await ctx.db.transaction().execute((trx) => issueCode(trx, user.id, 'login'));
-  await queueAccountEmail(ctx, loginCodeEmail(user.email, code));
+  const code = await issueCodeUnlessGone(ctx, user.id, 'login');
+  if (code) await queueAccountEmail(ctx, loginCodeEmail(user.email, code));
 }
 
 /**

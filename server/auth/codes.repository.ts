@@ -13,16 +13,14 @@ export const hashCode = (userId: string, purpose: CodePurpose, code: string): Ui
 export const hashResetToken = (token: string): Uint8Array =>
   sha256(new TextEncoder().encode(`password_reset:${token}`));
 
-/** Stores a new secret for (user, purpose), replacing earlier ones: only the latest email's code works. */
+/**
+ * Stores a new secret for (user, purpose), replacing the earlier one (one row per pair, migration 0016):
+ * only the latest email's code works, with a fresh try count. One statement: no transaction needed.
+ */
 export async function replaceCode(
   db: Executor,
   code: { userId: string; purpose: CodePurpose; codeHash: Uint8Array; expiresAt: Date },
 ): Promise<void> {
-  await db
-    .deleteFrom('one_time_codes')
-    .where('user_id', '=', code.userId)
-    .where('purpose', '=', code.purpose)
-    .execute();
   await db
     .insertInto('one_time_codes')
     .values({
@@ -32,8 +30,23 @@ export async function replaceCode(
       code_hash: code.codeHash,
       expires_at: code.expiresAt,
     })
+    .onConflict((oc) =>
+      oc.columns(['user_id', 'purpose']).doUpdateSet((eb) => ({
+        id: eb.ref('excluded.id'),
+        code_hash: eb.ref('excluded.code_hash'),
+        expires_at: eb.ref('excluded.expires_at'),
+        attempts: 0,
+        created_at: new Date(),
+      })),
+    )
     .execute();
 }
+
+/**
+ * A code's user deleted under the request that issued it (a stale registration replaced meanwhile): the
+ * insert's foreign key fails, and the request answers as for an unknown address.
+ */
+export const userVanished = (error: unknown): boolean => (error as { code?: string })?.code === '23503';
 
 /** A 6-digit code has a million values: five wrong tries leave an attacker a 1-in-200,000 chance. */
 export const MAX_CODE_ATTEMPTS = 5;

@@ -8,7 +8,13 @@ import { passwordResetEmail, queueAccountEmail } from './auth.emails.ts';
 import { accountKey } from './auth.limits.ts';
 import type { ResetPasswordInput } from './auth.schema.ts';
 import { consumeCaptcha } from './captcha.ts';
-import { consumeResetToken, deleteCodes, hashResetToken, replaceCode } from './codes.repository.ts';
+import {
+  consumeResetToken,
+  deleteCodes,
+  hashResetToken,
+  replaceCode,
+  userVanished,
+} from './codes.repository.ts';
 import { hashPassword } from './passwords.ts';
 import { revokeSessions } from './sessions.ts';
 
@@ -27,12 +33,18 @@ export async function forgotPassword(
   const user = await findUserByEmail(ctx.db, input.email);
   if (!user || user.suspended_at) return;
   const token = encodeBase32LowerCaseNoPadding(crypto.getRandomValues(new Uint8Array(20)));
-  await replaceCode(ctx.db, {
-    userId: user.id,
-    purpose: 'password_reset',
-    codeHash: hashResetToken(token),
-    expiresAt: new Date(Date.now() + RESET_TOKEN_TTL_MS),
-  });
+  try {
+    await replaceCode(ctx.db, {
+      userId: user.id,
+      purpose: 'password_reset',
+      codeHash: hashResetToken(token),
+      expiresAt: new Date(Date.now() + RESET_TOKEN_TTL_MS),
+    });
+  } catch (error) {
+    // The account went away since it was looked up (a stale registration replaced): as for an unknown one.
+    if (userVanished(error)) return;
+    throw error;
+  }
   const link = new URL('/reset-password', ctx.config.publicUrl);
   link.searchParams.set('token', token);
   await queueAccountEmail(ctx, passwordResetEmail(user.email, link.toString()));

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashCode, replaceCode } from '../../server/auth/codes.repository.ts';
 import { closeRedis, createRedis } from '../../server/lib/redis.ts';
 import { type AuthHarness, codeIn, errorCode, json, startAuthHarness } from './auth-harness.ts';
 import { bearerOf, LOGIN_SUBJECT, registerUser, uniqueName, VERIFY_SUBJECT, verifiedUser } from './users.ts';
@@ -176,6 +177,50 @@ describe('passwordless login', () => {
 
     const again = await h.call('POST', '/auth/login-code/verify', { email: user.email, code });
     expect(await errorCode(again)).toBe('invalid_code');
+  });
+
+  it('requests racing each other leave one live code, the one of the last email', async () => {
+    const user = await verifiedUser(h);
+    const statuses = await Promise.all(
+      [0, 1, 2].map(
+        async () =>
+          (await h.call('POST', '/auth/login-code', { email: user.email, captcha: await h.captcha() }))
+            .status,
+      ),
+    );
+    expect(statuses).toEqual([202, 202, 202]);
+    const rows = await h.ctx.db
+      .selectFrom('one_time_codes')
+      .select('id')
+      .where('user_id', '=', user.id)
+      .where('purpose', '=', 'login')
+      .execute();
+    expect(rows).toHaveLength(1);
+  });
+
+  it('replacing a code from many connections at once leaves one row, with a fresh try count', async () => {
+    const user = await verifiedUser(h);
+    const replace = (n: number) =>
+      replaceCode(h.ctx.db, {
+        userId: user.id,
+        purpose: 'login',
+        codeHash: hashCode(user.id, 'login', String(n).padStart(6, '0')),
+        expiresAt: new Date(Date.now() + 60_000),
+      });
+    await replace(0);
+    await h.ctx.db
+      .updateTable('one_time_codes')
+      .set({ attempts: 4 })
+      .where('user_id', '=', user.id)
+      .execute();
+    await Promise.all(Array.from({ length: 20 }, (_, n) => replace(n + 1)));
+    const rows = await h.ctx.db
+      .selectFrom('one_time_codes')
+      .select('attempts')
+      .where('user_id', '=', user.id)
+      .where('purpose', '=', 'login')
+      .execute();
+    expect(rows).toEqual([{ attempts: 0 }]);
   });
 
   it('needs a CAPTCHA to send a code', async () => {
