@@ -43,10 +43,12 @@ export class GroupCommit<T, R = unknown> {
   private readonly maxBatch: number;
   private readonly lanes: number;
 
-  constructor(
-    private readonly commit: (items: T[]) => Promise<R>,
-    private readonly options: GroupCommitOptions<R> = {},
-  ) {
+  private readonly commit: (items: T[]) => Promise<R>;
+  private readonly options: GroupCommitOptions<R> = {};
+
+  constructor(commit: (items: T[]) => Promise<R>, options: GroupCommitOptions<R> = {}) {
+    this.commit = commit;
+    this.options = options;
     this.maxBatch = options.maxBatch ?? 100;
     this.lanes = Math.max(1, options.lanes ?? 1);
   }

@@ -36,10 +36,13 @@ export class PendingDrain {
   /** Transfers handed to a job of their own after their batch failed → until when they are left to it. */
   private readonly isolated = new Map<string, number>();
 
-  constructor(
-    private readonly deps: DrainDeps,
-    private readonly options: DrainOptions = DRAIN_DEFAULTS,
-  ) {}
+  private readonly deps: DrainDeps;
+  private readonly options: DrainOptions = DRAIN_DEFAULTS;
+
+  constructor(deps: DrainDeps, options: DrainOptions = DRAIN_DEFAULTS) {
+    this.deps = deps;
+    this.options = options;
+  }
 
   /** Settles pending transfers until none is left (or the run's time is up). Returns how many. */
   async run(): Promise<number> {

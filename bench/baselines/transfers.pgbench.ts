@@ -37,10 +37,12 @@ export class PgbenchBaseline {
   private readonly dir = mkdtempSync(path.join(tmpdir(), 'plaza-pgbench-'));
   private readonly script = path.join(this.dir, 'transfer.sql');
 
-  private constructor(
-    readonly database: BenchDatabase,
-    private readonly adminUrl: string,
-  ) {
+  readonly database: BenchDatabase;
+  private readonly adminUrl: string;
+
+  private constructor(database: BenchDatabase, adminUrl: string) {
+    this.database = database;
+    this.adminUrl = adminUrl;
     writeFileSync(this.script, TRANSFER_SCRIPT);
   }
 

@@ -52,10 +52,13 @@ export class CpuMeter {
   private dbLast = new Map<number, number>();
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(
-    private readonly pids: () => number[],
-    private readonly database?: string,
-  ) {}
+  private readonly pids: () => number[];
+  private readonly database?: string;
+
+  constructor(pids: () => number[], database?: string) {
+    this.pids = pids;
+    this.database = database;
+  }
 
   private sample(initial: boolean): void {
     for (const pid of this.pids()) {

@@ -24,10 +24,12 @@ export class BenchProcess {
   private readonly exited: Promise<void>;
   private done = false;
 
-  constructor(
-    readonly name: string,
-    readonly child: ChildProcess,
-  ) {
+  readonly name: string;
+  readonly child: ChildProcess;
+
+  constructor(name: string, child: ChildProcess) {
+    this.name = name;
+    this.child = child;
     running.add(this);
     this.exited = new Promise((resolve) =>
       child.on('exit', () => {

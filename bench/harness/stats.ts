@@ -4,7 +4,10 @@ export class Histogram {
   private readonly buckets: Uint32Array;
   count = 0;
 
-  constructor(private readonly maxMs = 60_000) {
+  private readonly maxMs: number;
+
+  constructor(maxMs = 60_000) {
+    this.maxMs = maxMs;
     this.buckets = new Uint32Array(maxMs + 1);
   }
 

@@ -79,7 +79,10 @@ export class PlazaClient {
   readonly http: HttpTransport;
   private liveConnection: LiveConnection | null = null;
 
-  constructor(private readonly options: ClientOptions) {
+  private readonly options: ClientOptions;
+
+  constructor(options: ClientOptions) {
+    this.options = options;
     this.http = new HttpTransport(options);
   }
 

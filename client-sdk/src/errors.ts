@@ -5,12 +5,16 @@ export class PlazaError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
 
+  /** HTTP status, or 0 for a socket command's ack. */
+  readonly status: number;
+
   constructor(
     payload: ErrorPayload,
     /** HTTP status, or 0 for a socket command's ack. */
-    readonly status: number,
+    status: number,
   ) {
     super(payload.message);
+    this.status = status;
     this.name = 'PlazaError';
     this.code = payload.code;
     this.details = payload.details;

@@ -27,7 +27,10 @@ export class HttpTransport {
   private readonly base: string;
   private readonly fetchImpl: typeof fetch;
 
-  constructor(private readonly options: HttpOptions) {
+  private readonly options: HttpOptions;
+
+  constructor(options: HttpOptions) {
+    this.options = options;
     this.base = `${options.url.replace(/\/+$/, '')}/api/v1`;
     this.token = options.token;
     this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);

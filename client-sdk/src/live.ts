@@ -16,8 +16,11 @@ import { PUSH_TYPES } from './protocol.ts';
 export type LiveStatus = 'connecting' | 'connected' | 'reconnecting' | 'resumed' | 'gap' | 'disconnected';
 
 export class LiveCommandError extends Error {
-  constructor(readonly error: ErrorPayload) {
+  readonly error: ErrorPayload;
+
+  constructor(error: ErrorPayload) {
     super(error.message);
+    this.error = error;
     this.name = 'LiveCommandError';
   }
 
@@ -68,7 +71,10 @@ export class LiveConnection {
   private statusValue: LiveStatus = 'connecting';
   private readonly validate: boolean;
 
-  constructor(private readonly options: LiveOptions) {
+  private readonly options: LiveOptions;
+
+  constructor(options: LiveOptions) {
+    this.options = options;
     this.validate = options.validatePushes ?? isDevelopment();
     this.high = options.since ?? 0;
     this.resumeFrom = options.since ?? null;

@@ -44,6 +44,14 @@ export async function announceForgotten(
   await redis.publish(sessionsForgetChannel(redisPrefix), message);
 }
 
+export interface SessionCacheOptions {
+  publisher: Redis;
+  subscriber: Redis;
+  redisPrefix: string;
+  logger: Logger;
+  ttlMs?: number;
+}
+
 export class SessionCache {
   /** By session id; a Map iterates in insertion order, so the first is the oldest. */
   private readonly entries = new Map<string, Entry>();
@@ -54,15 +62,10 @@ export class SessionCache {
   /** Moves on every forget and every loss of the subscription; see `begin()`. */
   private epoch = 0;
 
-  constructor(
-    private readonly options: {
-      publisher: Redis;
-      subscriber: Redis;
-      redisPrefix: string;
-      logger: Logger;
-      ttlMs?: number;
-    },
-  ) {
+  private readonly options: SessionCacheOptions;
+
+  constructor(options: SessionCacheOptions) {
+    this.options = options;
     this.channel = sessionsForgetChannel(options.redisPrefix);
   }
 

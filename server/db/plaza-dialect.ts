@@ -62,10 +62,13 @@ class PlazaConnection implements DatabaseConnection {
   inTransaction = false;
   appendedEvents = false;
 
-  constructor(
-    readonly client: pg.PoolClient,
-    private readonly onEventsCommitted: (() => void) | undefined,
-  ) {}
+  readonly client: pg.PoolClient;
+  private readonly onEventsCommitted: (() => void) | undefined;
+
+  constructor(client: pg.PoolClient, onEventsCommitted: (() => void) | undefined) {
+    this.client = client;
+    this.onEventsCommitted = onEventsCommitted;
+  }
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const result = await this.client.query({
@@ -100,10 +103,13 @@ class PlazaConnection implements DatabaseConnection {
 class PlazaDriver implements Driver {
   private readonly connections = new WeakMap<pg.PoolClient, PlazaConnection>();
 
-  constructor(
-    private readonly pool: pg.Pool,
-    private readonly onEventsCommitted: (() => void) | undefined,
-  ) {}
+  private readonly pool: pg.Pool;
+  private readonly onEventsCommitted: (() => void) | undefined;
+
+  constructor(pool: pg.Pool, onEventsCommitted: (() => void) | undefined) {
+    this.pool = pool;
+    this.onEventsCommitted = onEventsCommitted;
+  }
 
   async init(): Promise<void> {}
 
@@ -180,10 +186,13 @@ class PlazaDriver implements Driver {
 const quoteIdentifier = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 export class PlazaDialect implements Dialect {
-  constructor(
-    private readonly pool: pg.Pool,
-    private readonly onEventsCommitted?: () => void,
-  ) {}
+  private readonly pool: pg.Pool;
+  private readonly onEventsCommitted?: () => void;
+
+  constructor(pool: pg.Pool, onEventsCommitted?: () => void) {
+    this.pool = pool;
+    this.onEventsCommitted = onEventsCommitted;
+  }
 
   createDriver(): Driver {
     return new PlazaDriver(this.pool, this.onEventsCommitted);

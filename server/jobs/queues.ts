@@ -61,10 +61,13 @@ export const defaultJobOptions: JobsOptions = {
 export class Queues {
   private readonly queues = new Map<QueueName, Queue>();
 
-  constructor(
-    private readonly connection: Redis,
-    private readonly redisPrefix: string,
-  ) {}
+  private readonly connection: Redis;
+  private readonly redisPrefix: string;
+
+  constructor(connection: Redis, redisPrefix: string) {
+    this.connection = connection;
+    this.redisPrefix = redisPrefix;
+  }
 
   get<Q extends QueueName>(name: Q): Queue<JobPayloads[Q]> {
     let queue = this.queues.get(name);

@@ -25,12 +25,13 @@ export type { ErrorCode };
 export class AppError extends Error {
   readonly status: (typeof errorStatus)[ErrorCode];
 
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
+  readonly code: ErrorCode;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
     super(message);
+    this.code = code;
+    this.details = details;
     this.name = 'AppError';
     this.status = errorStatus[code];
   }

@@ -22,7 +22,11 @@ interface Entry<T> {
 export class FirstPageCache<T> {
   private readonly entries = new Map<number, Entry<T>>();
 
-  constructor(private readonly ttlMs = FIRST_PAGE_TTL_MS) {}
+  private readonly ttlMs: number;
+
+  constructor(ttlMs = FIRST_PAGE_TTL_MS) {
+    this.ttlMs = ttlMs;
+  }
 
   /** The page of `limit` items at seq ≥ `seq`, built by `load` when no fresh entry covers it. */
   get(limit: number, seq: number, load: () => Promise<T>): Promise<T> {

@@ -15,10 +15,10 @@ export class RelayWaker {
   private local: LocalRelay | null = null;
   private readonly channel: string;
 
-  constructor(
-    private readonly publisher: Redis,
-    redisPrefix: string,
-  ) {
+  private readonly publisher: Redis;
+
+  constructor(publisher: Redis, redisPrefix: string) {
+    this.publisher = publisher;
     this.channel = relayWakeChannel(redisPrefix);
   }
 

@@ -84,7 +84,10 @@ export class Relay {
   private readonly pollIntervalMs: number;
   private readonly standbyIntervalMs: number;
 
-  constructor(private readonly options: RelayOptions) {
+  private readonly options: RelayOptions;
+
+  constructor(options: RelayOptions) {
+    this.options = options;
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.standbyIntervalMs = options.standbyIntervalMs ?? 500;

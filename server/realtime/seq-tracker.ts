@@ -17,12 +17,14 @@ export class SeqTracker {
   private timer: NodeJS.Timeout | null = null;
   private readonly channel: string;
 
-  constructor(
-    private readonly db: Db,
-    private readonly subscriber: Redis,
-    private readonly publisher: Redis,
-    redisPrefix: string,
-  ) {
+  private readonly db: Db;
+  private readonly subscriber: Redis;
+  private readonly publisher: Redis;
+
+  constructor(db: Db, subscriber: Redis, publisher: Redis, redisPrefix: string) {
+    this.db = db;
+    this.subscriber = subscriber;
+    this.publisher = publisher;
     this.channel = `${redisPrefix}:relay:emitted`;
   }
 

@@ -155,11 +155,15 @@ export class SessionRecheck {
   private pending = new Map<string, PlazaSocket[]>();
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(
-    private readonly db: Db,
-    private readonly logger: Logger,
-    private readonly windowMs = RECHECK_WINDOW_MS,
-  ) {}
+  private readonly db: Db;
+  private readonly logger: Logger;
+  private readonly windowMs: number;
+
+  constructor(db: Db, logger: Logger, windowMs = RECHECK_WINDOW_MS) {
+    this.db = db;
+    this.logger = logger;
+    this.windowMs = windowMs;
+  }
 
   add(sessionId: string, socket: PlazaSocket): void {
     const sockets = this.pending.get(sessionId);

@@ -49,11 +49,11 @@ export interface PendingBatch extends SettlementResult {
 
 /** A batch of `settleNextPending` that failed after locking its transfers: they are named, for retrying alone. */
 export class PendingBatchError extends Error {
-  constructor(
-    readonly ids: string[],
-    cause: unknown,
-  ) {
+  readonly ids: string[];
+
+  constructor(ids: string[], cause: unknown) {
     super(`settling a batch of ${ids.length} pending transfers failed`, { cause });
+    this.ids = ids;
     this.name = 'PendingBatchError';
   }
 }

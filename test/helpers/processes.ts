@@ -26,10 +26,12 @@ export class PlazaProcess {
   port = 0;
   exit: Exit | null = null;
 
-  constructor(
-    readonly name: string,
-    readonly child: ChildProcess,
-  ) {
+  readonly name: string;
+  readonly child: ChildProcess;
+
+  constructor(name: string, child: ChildProcess) {
+    this.name = name;
+    this.child = child;
     mkdirSync(outputDir, { recursive: true });
     const file = createWriteStream(path.join(outputDir, `${name}-${child.pid}.log`));
     createInterface({ input: child.stdout! }).on('line', (text) => {
