@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  // The workspace SDK resolves to its TypeScript sources in development and tests (see client-sdk/package.json).
-  resolve: { conditions: ['plaza-source'] },
-  ssr: { resolve: { conditions: ['plaza-source'] } },
+  // The workspace SDK resolves to its TypeScript sources (see client-sdk/package.json), and `#server-pages` to
+  // the .tsx source, which vitest compiles itself (server processes load the build: package.json `imports`).
+  resolve: { conditions: ['plaza-source', 'plaza-tsx'] },
+  ssr: { resolve: { conditions: ['plaza-source', 'plaza-tsx'] } },
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],

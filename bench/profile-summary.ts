@@ -1,4 +1,4 @@
-// `node --import tsx bench/profile-summary.ts <file.cpuprofile> [top] [--after=<s>]`: where a profiled
+// `node bench/profile-summary.ts <file.cpuprofile> [top] [--after=<s>]`: where a profiled
 // process spent its CPU — self time by function and by package/folder — to read profiles taken with
 // BENCH_CPU_PROF. `--after=5` leaves out the first 5 s (start-up: module loading, the JIT's first tiers).
 // Samples are wall-clock: a thread preempted inside a syscall (writev to a busy PostgreSQL) is billed

@@ -4,6 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { SEQ_HEADER } from '@plaza/client/protocol';
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
+// The pages' JSX is compiled by `npm run build` (Node strips types but compiles no JSX); tools that
+// compile .tsx themselves (tsc, vitest) resolve this to the source: see package.json `imports`.
+import { pageRoutes } from '#server-pages';
 import { adminRoutes } from './admin/admin.routes.ts';
 import { QUEUES_BOARD_PATH, queuesBoardRoutes } from './admin/queues-board.routes.ts';
 import { adminStatsRoutes } from './admin/stats.routes.ts';
@@ -29,7 +32,6 @@ import { createServerMetrics, type ServerMetrics } from './metrics/server.metric
 import { notificationRoutes } from './notifications/notifications.routes.ts';
 import type { Assets } from './pages/assets.ts';
 import type { CallApi } from './pages/page-context.ts';
-import { pageRoutes } from './pages/pages.routes.tsx';
 import { feedRoutes } from './posts/posts.feature.ts';
 import { walletRoutes } from './wallet/wallet.routes.ts';
 

@@ -1,7 +1,19 @@
 // Environment → typed, validated, frozen configuration. Read once at start-up.
+import path from 'node:path';
 import { z } from 'zod';
 
 const DEV_CAPTCHA_KEY = 'plaza-dev-captcha-key-not-for-production';
+
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/plaza';
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+/** DATABASE_URL / REDIS_URL value asking `npm start` for a private PostgreSQL / Redis under DATA_DIR. */
+const EMBEDDED = 'embedded';
+
+/**
+ * Where a URL came from: `set` (use it, or fail saying so), `unset` (the default address, and with
+ * `npm start` an embedded service when nothing answers there), `embedded` (`npm start` runs one).
+ */
+export type ServiceSource = 'set' | 'unset' | 'embedded';
 
 /**
  * Secrets that were ever published (the development key, compose.yaml's and .env.example's defaults,
@@ -31,7 +43,7 @@ function productionSecretProblems(e: { CAPTCHA_HMAC_KEY?: string } & Record<stri
   }
   for (const name of ['DATABASE_URL', 'REDIS_URL', 'SMTP_URL']) {
     const value = e[name];
-    if (typeof value !== 'string') continue;
+    if (typeof value !== 'string' || value === EMBEDDED) continue;
     const raw = new URL(value).password;
     let password = raw;
     try {
@@ -69,9 +81,10 @@ const schema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: int(0, 65535).default(3000),
   PUBLIC_URL: url(['http:', 'https:']).default('http://localhost:3000'),
-  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/plaza'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).or(z.literal(EMBEDDED)).optional(),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
-  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  REDIS_URL: url(['redis:', 'rediss:']).or(z.literal(EMBEDDED)).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
   REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1..64 of letters, digits, _ . : -')
@@ -108,9 +121,14 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly publicUrl: URL;
+  /** The URL to use; with `databaseSource` `embedded` (`npm start` only), replaced once the service runs. */
   readonly databaseUrl: string;
+  readonly databaseSource: ServiceSource;
   readonly databasePoolSize: number;
   readonly redisUrl: string;
+  readonly redisSource: ServiceSource;
+  /** Absolute; the embedded services' data (`postgres/`, `redis/`) and their logs. */
+  readonly dataDir: string;
   readonly redisPrefix: string;
   readonly smtpUrl: string | undefined;
   readonly mailFrom: string;
@@ -152,8 +170,19 @@ export class ConfigError extends Error {
   }
 }
 
+const sourceOf = (value: string | undefined): ServiceSource =>
+  value === undefined ? 'unset' : value === EMBEDDED ? 'embedded' : 'set';
+
+export interface LoadOptions {
+  /** Only `npm start` runs embedded services; a server or workers process needs real URLs. */
+  allowEmbedded?: boolean;
+}
+
 /** Parses the environment; throws one ConfigError naming every bad variable. */
-export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(
+  source: Record<string, string | undefined> = process.env,
+  options: LoadOptions = {},
+): Config {
   // An empty variable means "unset", as in most twelve-factor tooling.
   const env = Object.fromEntries(
     Object.entries(source).filter(([key, value]) => key in schema.shape && value !== ''),
@@ -174,6 +203,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (e.NODE_ENV === 'production' && !e.SMTP_URL) {
     problems.push('SMTP_URL: required when NODE_ENV=production');
   }
+  for (const [name, value] of [
+    ['DATABASE_URL', e.DATABASE_URL],
+    ['REDIS_URL', e.REDIS_URL],
+  ] as const) {
+    if (value === EMBEDDED && !options.allowEmbedded) {
+      problems.push(
+        `${name}: \`embedded\` is run by \`npm start\` (which passes the resulting URL on); a server or workers process needs a URL`,
+      );
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -181,9 +220,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     host: e.HOST,
     port: e.PORT,
     publicUrl: new URL(e.PUBLIC_URL),
-    databaseUrl: e.DATABASE_URL,
+    databaseUrl:
+      e.DATABASE_URL === undefined || e.DATABASE_URL === EMBEDDED ? DEFAULT_DATABASE_URL : e.DATABASE_URL,
+    databaseSource: sourceOf(e.DATABASE_URL),
     databasePoolSize: e.DATABASE_POOL_SIZE,
-    redisUrl: e.REDIS_URL,
+    redisUrl: e.REDIS_URL === undefined || e.REDIS_URL === EMBEDDED ? DEFAULT_REDIS_URL : e.REDIS_URL,
+    redisSource: sourceOf(e.REDIS_URL),
+    dataDir: path.resolve(e.DATA_DIR),
     redisPrefix: e.REDIS_PREFIX,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
@@ -209,9 +252,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
 }
 
 /** For entry points: load the config or print every problem and exit 1. */
-export function loadConfigOrExit(): Config {
+export function loadConfigOrExit(options: LoadOptions = {}): Config {
   try {
-    return loadConfig();
+    return loadConfig(process.env, options);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

@@ -20,7 +20,7 @@ import { closeRedis, createRedis } from './lib/redis.ts';
 import { within } from './lib/timeout.ts';
 import { createServerMetrics } from './metrics/server.metrics.ts';
 import { registerNotificationCommands } from './notifications/notifications.socket.ts';
-import { buildAssets } from './pages/assets.ts';
+import { loadAssets } from './pages/assets.ts';
 import { feedTopics, registerFeedCommands } from './posts/posts.feature.ts';
 import { Relay } from './realtime/relay.ts';
 import { listenForWakeups, RelayWaker } from './realtime/relay-waker.ts';
@@ -96,7 +96,7 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
 
   const app = createApp({
     ...deps,
-    assets: await buildAssets(),
+    assets: await loadAssets(),
     currentSeq,
     isDraining: () => draining,
     isRelayLeader,

@@ -13,8 +13,10 @@ import {
   Queues,
 } from '../server/jobs/queues.ts';
 import { createLogger } from '../server/lib/logger.ts';
+import { checkPostgres, checkRedis } from '../server/lib/reachability.ts';
 import { closeRedis, createRedis } from '../server/lib/redis.ts';
 import { onShutdownSignal } from '../server/lib/shutdown.ts';
+import { failStartup } from '../server/lib/startup.ts';
 import { serveMetrics } from '../server/metrics/metrics.server.ts';
 import { createWorkerMetrics } from '../server/metrics/worker.metrics.ts';
 import { RelayWaker } from '../server/realtime/relay-waker.ts';
@@ -37,6 +39,10 @@ if (unknown.length > 0) {
 }
 const selected: QueueName[] = requested.length > 0 ? (requested as QueueName[]) : [...QUEUE_NAMES];
 
+await Promise.all([checkPostgres(config.databaseUrl), checkRedis(config.redisUrl)]).catch((error: unknown) =>
+  failStartup('workers', error, logger),
+);
+
 // Settlements, reminders and the rest commit events too: the relay leader hears of each commit. (On a
 // connection of its own: ioredis copies the ~60 BullMQ scripts of the producer's onto every pipeline.)
 const wakeRedis = createRedis(config.redisUrl, 'commands', 'plaza-workers-relay-waker', logger);
@@ -55,6 +61,8 @@ const queues = new Queues(
 );
 const mailer = createMailer(config.smtpUrl, config.mailFrom, logger, config.env);
 const emailSealKey = emailSealKeyOf(config.captchaHmacKey);
+// Not fatal: emails wait in their queue (retried, then kept as failed jobs) until the SMTP server answers.
+void mailer.checkReachable();
 const metrics = createWorkerMetrics();
 /** Features that sell with transfers register what happens when theirs settle (events: paid tickets). */
 const settlementHooks = new SettlementHooks().on(

@@ -125,14 +125,14 @@ function profileFlags(name: string): string[] {
   if (!dir) return extra;
   return [
     ...extra,
-    // One folder per process: node writes one profile per thread (tsx's loader hooks run in their
+    // One folder per process: node writes one profile per thread (password hashing runs in its
     // own), CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; the main thread's is the biggest.
     '--cpu-prof',
     `--cpu-prof-dir=${path.join(path.resolve(dir), name)}`,
   ];
 }
 
-/** A TypeScript entry point run like `npm run server` does (tsx, the workspace's source condition). */
+/** A TypeScript entry point run like `npm run server` does (Node's type stripping, the workspace's source condition). */
 export function spawnEntry(
   name: string,
   entry: string,
@@ -141,7 +141,7 @@ export function spawnEntry(
 ): BenchProcess {
   const child = spawn(
     process.execPath,
-    ['--conditions=plaza-source', '--import', 'tsx', ...profileFlags(name), path.join(root, entry), ...args],
+    ['--conditions=plaza-source', ...profileFlags(name), path.join(root, entry), ...args],
     {
       cwd: root,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },

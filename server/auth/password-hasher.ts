@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { Options as Argon2Options } from '@node-rs/argon2';
 
 /**
- * The thread's code, plain CommonJS: worker threads do not reliably get the tsx loader, so no TypeScript here.
+ * The thread's code, plain CommonJS evaluated from this string: no module file for a thread to resolve and load.
  * The priority is lowered by thread id because Linux keeps a nice value per thread: the id from
  * /proc/thread-self ("<pid>/task/<tid>") lowers this thread only, never the request loop. Where that fails (not
  * Linux, not allowed) the thread hashes at normal priority: slower logins under load beat no logins.
@@ -136,7 +136,7 @@ export class PasswordHasher {
   }
 
   #spawn(): Thread {
-    // No execArgv: the parent's `--import tsx` would only load a compiler into every thread for nothing.
+    // No execArgv: none of the parent's flags (a profiler, --conditions) concerns a hashing thread.
     const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: this.#workerData, execArgv: [] });
     let markReady: (tid: number | null) => void = () => {};
     const ready = new Promise<number | null>((resolve) => {

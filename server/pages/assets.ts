@@ -1,11 +1,11 @@
-// Browser assets, built once per process with esbuild from the SDK and kept in memory:
-// the page bundle, the stylesheet, and the ALTCHA widget's worker and CSS, all from our own origin.
+// Browser assets, read once per process and kept in memory: the page bundle (built by `npm run build`,
+// never by the server), the stylesheet, and the ALTCHA widget's worker and CSS, all from our own origin.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { Hono } from 'hono';
+import { SCRIPT_OUTPUT } from '../../build/paths.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -26,26 +26,17 @@ export type AssetName = 'app.js' | 'plaza.css' | 'altcha-worker.js';
 
 const etagOf = (body: Uint8Array) => createHash('sha256').update(body).digest('base64url').slice(0, 16);
 
-async function bundle(): Promise<Uint8Array> {
-  const result = await build({
-    entryPoints: [path.join(here, 'client/main.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: ['es2022'],
-    minify: true,
-    sourcemap: false,
-    write: false,
-    conditions: ['plaza-source'],
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0]!.contents;
+async function readBundle(): Promise<Uint8Array> {
+  try {
+    return await readFile(SCRIPT_OUTPUT);
+  } catch {
+    throw new Error(`${path.relative(root, SCRIPT_OUTPUT)} is missing: run \`npm run build\``);
+  }
 }
 
-export async function buildAssets(): Promise<Assets> {
+export async function loadAssets(): Promise<Assets> {
   const [app, css, altchaCss, worker] = await Promise.all([
-    bundle(),
+    readBundle(),
     readFile(path.join(here, 'plaza.css')),
     readFile(path.join(root, 'node_modules/altcha/dist_external/altcha.css')),
     readFile(path.join(root, 'node_modules/altcha/dist_external/worker.js')),

@@ -68,11 +68,11 @@ describe('hashPassword and verifyPassword', () => {
     expect(await verifyPassword(known, PASSWORD)).toBe(true);
   });
 
-  it('finish a hash in a script under tsx, then let the process exit with the pool idle', async () => {
+  it('finish a hash in a script (Node type stripping), then let the process exit with the pool idle', async () => {
     const script = `import { hashPassword } from './server/auth/passwords.ts'; console.log(await hashPassword('x'));`;
     const child = spawn(
       process.execPath,
-      ['--conditions=plaza-source', '--import', 'tsx', '--input-type=module', '-e', script],
+      ['--conditions=plaza-source', '--input-type=module', '-e', script],
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';

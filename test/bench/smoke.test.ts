@@ -38,7 +38,7 @@ function runSmoke(names: string[], index: number): Promise<SmokeRun> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      ['--conditions=plaza-source', '--import', 'tsx', path.join(root, 'bench/main.ts'), '--smoke', ...names],
+      ['--conditions=plaza-source', path.join(root, 'bench/main.ts'), '--smoke', ...names],
       {
         cwd: root,
         env: {

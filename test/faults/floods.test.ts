@@ -103,7 +103,7 @@ interface Flood {
 function flood(token: string): Flood {
   const script = fileURLToPath(new URL('./flooder.ts', import.meta.url));
   const args = [server.url, token, post.id, String(FLOOD_PER_SECOND), String(FLOOD_SECONDS)];
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, ['--conditions=plaza-source', script, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';

@@ -1,7 +1,8 @@
-// Once per test run: a migrated template database that every test file clones, a run id for names
+// Once per test run: dist/ built if stale, a migrated template database that every test file clones, a run id for names
 // and Redis prefixes, and removal of everything the run (or a crashed earlier run) left behind.
 
 import type { TestProject } from 'vitest/node';
+import { ensureBuilt } from '../../build/freshness.ts';
 import { migrateToLatest } from '../../server/db/migrate.ts';
 import { databaseUrl, deleteKeys, dropDatabases, runStartedAt } from './cleanup.ts';
 
@@ -43,6 +44,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     isStale(/^plaza-test-([0-9a-z]+)-/.exec(key)?.[1], started),
   );
 
+  // Server processes load the built pages and browser bundle, as `npm run server` does.
+  await ensureBuilt((line) => console.log(`plaza: ${line}`));
   await migrateToLatest(databaseUrl(adminUrl, templateDb));
   project.provide('testRun', { runId, adminUrl, redisUrl, templateDb });
 

@@ -124,15 +124,11 @@ export function spawnPlaza(
   env: Record<string, string>,
   args: string[] = [],
 ): PlazaProcess {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=plaza-source', '--import', 'tsx', path.join(root, entry), ...args],
-    {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, ['--conditions=plaza-source', path.join(root, entry), ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new PlazaProcess(name, child);
 }
 
