@@ -62,17 +62,26 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+const isUrl = (value: string, protocols: string[]) => {
+  try {
+    return protocols.includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+};
+
 const url = (protocols: string[]) =>
-  z.string().refine(
-    (value) => {
-      try {
-        return protocols.includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    },
-    { message: `must be a URL with protocol ${protocols.join(' or ')}` },
-  );
+  z
+    .string()
+    .refine((value) => isUrl(value, protocols), {
+      message: `must be a URL with protocol ${protocols.join(' or ')}`,
+    });
+
+/** A service's URL, or `embedded`. */
+const serviceUrl = (protocols: string[]) =>
+  z.string().refine((value) => value === EMBEDDED || isUrl(value, protocols), {
+    message: `must be a URL with protocol ${protocols.join(' or ')}, or \`embedded\``,
+  });
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -81,9 +90,9 @@ const schema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: int(0, 65535).default(3000),
   PUBLIC_URL: url(['http:', 'https:']).default('http://localhost:3000'),
-  DATABASE_URL: url(['postgres:', 'postgresql:']).or(z.literal(EMBEDDED)).optional(),
+  DATABASE_URL: serviceUrl(['postgres:', 'postgresql:']).optional(),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
-  REDIS_URL: url(['redis:', 'rediss:']).or(z.literal(EMBEDDED)).optional(),
+  REDIS_URL: serviceUrl(['redis:', 'rediss:']).optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   REDIS_PREFIX: z
     .string()

@@ -152,7 +152,7 @@ describe('.env.example', () => {
 describe('deploy/', () => {
   it('builds a multi-stage, non-root image with production dependencies and a /health check', () => {
     const dockerfile = read('deploy/Dockerfile');
-    expect(dockerfile).toMatch(/node:20-bookworm-slim/);
+    expect(dockerfile).toMatch(/node:24-bookworm-slim/);
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^USER node$/m);

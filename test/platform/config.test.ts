@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ConfigError, loadConfig } from '../../server/config.ts';
@@ -17,6 +18,27 @@ describe('configuration', () => {
     expect(config.trustProxy).toBe(false);
     expect(config.smtpUrl).toBeUndefined();
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('takes `embedded` for DATABASE_URL and REDIS_URL from `npm start` only, and says so to the others', () => {
+    const embedded = { DATABASE_URL: 'embedded', REDIS_URL: 'embedded', DATA_DIR: 'var/plaza' };
+    const config = loadConfig(embedded, { allowEmbedded: true });
+    expect(config).toMatchObject({ databaseSource: 'embedded', redisSource: 'embedded' });
+    expect(config.dataDir).toBe(path.resolve('var/plaza'));
+    expect(loadConfig({})).toMatchObject({ databaseSource: 'unset', redisSource: 'unset' });
+    expect(loadConfig({ REDIS_URL: 'redis://cache:6379' }).redisSource).toBe('set');
+    expect(loadConfig({}).dataDir).toBe(path.resolve('data'));
+
+    let error: unknown;
+    try {
+      loadConfig(embedded);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigError).problems).toEqual([
+      'DATABASE_URL: `embedded` is run by `npm start` (which passes the resulting URL on); a server or workers process needs a URL',
+      'REDIS_URL: `embedded` is run by `npm start` (which passes the resulting URL on); a server or workers process needs a URL',
+    ]);
   });
 
   it('names every invalid variable in one error', () => {
