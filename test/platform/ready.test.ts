@@ -1,16 +1,7 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { type PlazaProcess, startServer, stopAll } from '../helpers/processes.ts';
-
-/** A port on loopback where nothing listens. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { startBalancer } from '../helpers/tcp-balancer.ts';
 
 let ctx: TestContext;
 const servers: PlazaProcess[] = [];
@@ -23,10 +14,23 @@ afterAll(async () => {
   await ctx.close();
 });
 
+/** A TCP proxy to the real service: the server starts through it, then it goes away (a lost dependency). */
+async function throughProxy(serviceUrl: string): Promise<{ url: string; lose: () => Promise<void> }> {
+  const url = new URL(serviceUrl);
+  const proxy = await startBalancer([Number(url.port || 6379)]);
+  url.port = new URL(proxy.url).port;
+  return { url: url.toString(), lose: proxy.close };
+}
+
+// A dependency missing at start-up stops the process with one plain line (test/platform/first-run.test.ts);
+// one lost afterwards is what /ready reports.
 describe('readiness', () => {
-  it('is 503 naming Redis when REDIS_URL points at a closed port, while /health stays 200', async () => {
-    const server = await startServer({ ...ctx.env, REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
+  it('is 503 naming Redis when Redis is lost, while /health stays 200', async () => {
+    const redis = await throughProxy(ctx.env.REDIS_URL!);
+    const server = await startServer({ ...ctx.env, REDIS_URL: redis.url });
     servers.push(server);
+    expect((await fetch(`${server.url}/ready`)).status).toBe(200);
+    await redis.lose();
     const ready = await fetch(`${server.url}/ready`);
     expect(ready.status).toBe(503);
     const body = (await ready.json()) as { error: { code: string; message: string; details: object } };
@@ -37,11 +41,12 @@ describe('readiness', () => {
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
   });
 
-  it('is 503 naming PostgreSQL when DATABASE_URL points at a closed port', async () => {
-    const url = new URL(ctx.databaseUrl);
-    url.port = String(await closedPort());
-    const server = await startServer({ ...ctx.env, DATABASE_URL: url.toString() });
+  it('is 503 naming PostgreSQL when PostgreSQL is lost, within 5 s', async () => {
+    const postgres = await throughProxy(ctx.databaseUrl);
+    const server = await startServer({ ...ctx.env, DATABASE_URL: postgres.url });
     servers.push(server);
+    expect((await fetch(`${server.url}/ready`)).status).toBe(200);
+    await postgres.lose();
     const started = Date.now();
     const ready = await fetch(`${server.url}/ready`);
     expect(Date.now() - started).toBeLessThan(5_000);
