@@ -26,15 +26,23 @@ async function main(args: string[]): Promise<number> {
   if (!isRole(role)) usage(`Unknown role "${role}": use one of ${ROLES.join(', ')}`);
 
   // Loaded only once the arguments are right: a usage error answers at once.
-  const [{ loadConfigOrExit }, { createDb }, { grantRole }, { closeRedis, createRedis }, { createLogger }] =
-    await Promise.all([
-      import('./config.ts'),
-      import('./db/database.ts'),
-      import('./admin/admin.service.ts'),
-      import('./lib/redis.ts'),
-      import('./lib/logger.ts'),
-    ]);
-  const config = loadConfigOrExit();
+  const [
+    { loadConfigOrExit },
+    { createDb },
+    { grantRole },
+    { closeRedis, createRedis },
+    { createLogger },
+    { withRunningServices },
+  ] = await Promise.all([
+    import('./config.ts'),
+    import('./db/database.ts'),
+    import('./admin/admin.service.ts'),
+    import('./lib/redis.ts'),
+    import('./lib/logger.ts'),
+    import('./embedded/running.ts'),
+  ]);
+  // `embedded`: the services a running `npm start` runs from DATA_DIR.
+  const config = withRunningServices(loadConfigOrExit({ allowEmbedded: true }));
   const logger = createLogger('warn', 'cli');
   const db = createDb({ url: config.databaseUrl, poolSize: 1, applicationName: 'plaza-cli' });
   // Only to tell running instances that the user's cached sessions carry an old role.

@@ -71,11 +71,9 @@ const isUrl = (value: string, protocols: string[]) => {
 };
 
 const url = (protocols: string[]) =>
-  z
-    .string()
-    .refine((value) => isUrl(value, protocols), {
-      message: `must be a URL with protocol ${protocols.join(' or ')}`,
-    });
+  z.string().refine((value) => isUrl(value, protocols), {
+    message: `must be a URL with protocol ${protocols.join(' or ')}`,
+  });
 
 /** A service's URL, or `embedded`. */
 const serviceUrl = (protocols: string[]) =>

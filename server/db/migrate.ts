@@ -7,6 +7,8 @@ import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import pg from 'pg';
 import { loadConfigOrExit } from '../config.ts';
 import { createLogger } from '../lib/logger.ts';
+import { checkPostgres } from '../lib/reachability.ts';
+import { failStartup } from '../lib/startup.ts';
 import { createDb } from './database.ts';
 
 const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
@@ -71,13 +73,12 @@ export async function migrateToLatest(databaseUrl: string): Promise<MigrateResul
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, 'migrate');
-  migrateToLatest(config.databaseUrl).then(
-    ({ created, applied }) => {
-      logger.info({ created, applied }, applied.length ? 'migrations applied' : 'database is up to date');
-    },
-    (error: unknown) => {
-      logger.fatal({ err: error }, 'migration failed');
-      process.exitCode = 1;
-    },
-  );
+  checkPostgres(config.databaseUrl)
+    .then(() => migrateToLatest(config.databaseUrl))
+    .then(
+      ({ created, applied }) => {
+        logger.info({ created, applied }, applied.length ? 'migrations applied' : 'database is up to date');
+      },
+      (error: unknown) => failStartup('migrate', error, logger),
+    );
 }

@@ -5,6 +5,7 @@ import type { Config, ServiceSource } from '../config.ts';
 import { checkPostgres, checkRedis, redactUrl } from '../lib/reachability.ts';
 import { type EmbeddedService, startEmbeddedPostgres } from './embedded-postgres.ts';
 import { startEmbeddedRedis } from './embedded-redis.ts';
+import { forgetRunning, recordRunning } from './running.ts';
 
 export interface Services {
   databaseUrl: string;
@@ -34,7 +35,9 @@ async function choose(
 
 export async function startServices(config: Config, say: (line: string) => void): Promise<Services> {
   const started: EmbeddedService[] = [];
+  let recorded = false;
   const stop = async () => {
+    if (recorded) forgetRunning(config.dataDir);
     await Promise.all(started.map((s) => s.stop()));
   };
   try {
@@ -68,6 +71,13 @@ export async function startServices(config: Config, say: (line: string) => void)
             return s.url;
           }),
     ]);
+    if (started.length > 0) {
+      recordRunning(config.dataDir, {
+        ...(database === 'url' ? {} : { databaseUrl }),
+        ...(redis === 'url' ? {} : { redisUrl }),
+      });
+      recorded = true;
+    }
     return { databaseUrl, redisUrl, stop };
   } catch (error) {
     await stop();

@@ -142,12 +142,23 @@ describe('npm start with DATABASE_URL=embedded and REDIS_URL=embedded', () => {
     } finally {
       feed.close();
     }
+
+    // The operator's command reaches the same embedded services while `npm start` runs.
+    const cli = spawnPlaza(
+      'cli',
+      'server/cli.ts',
+      { DATABASE_URL: 'embedded', REDIS_URL: 'embedded', DATA_DIR: dataDir },
+      ['grant-role', username, 'admin'],
+    );
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+    expect(cli.logs).toEqual([{ raw: `${username} is now admin` }]);
   });
 
   it('stops everything cleanly on SIGTERM and finds the post and the session again after a restart', async () => {
     expect(await current!.stop('SIGTERM', 30_000)).toEqual({ code: 0, signal: null });
     // PostgreSQL removes its pid file on a clean shutdown; Redis wrote its append-only file.
     expect(existsSync(path.join(dataDir, 'postgres/postmaster.pid'))).toBe(false);
+    expect(existsSync(path.join(dataDir, 'running.json'))).toBe(false);
     expect(existsSync(path.join(dataDir, 'redis/appendonlydir'))).toBe(true);
 
     const base = await npmStart();
@@ -155,7 +166,7 @@ describe('npm start with DATABASE_URL=embedded and REDIS_URL=embedded', () => {
     const post = await api<{ id: string; body: string }>(base, 'GET', `/posts/${postId}`);
     expect(post).toMatchObject({ status: 200, body: { id: postId, body: 'hello from a first run' } });
     const me = await api<{ username: string }>(base, 'GET', '/me', undefined, token);
-    expect(me).toMatchObject({ status: 200, body: { username } });
+    expect(me).toMatchObject({ status: 200, body: { username, role: 'admin' } });
     expect(await current!.stop('SIGTERM', 30_000)).toEqual({ code: 0, signal: null });
   });
 });
@@ -165,7 +176,7 @@ describe('a dependency that cannot be reached at start-up', () => {
     const port = await closedPort();
     const url = `postgres://postgres@127.0.0.1:${port}/plaza`;
     const run = inject('testRun');
-    for (const entry of ['server/start.ts', 'server/main.ts', 'workers/main.ts']) {
+    for (const entry of ['server/start.ts', 'server/main.ts', 'workers/main.ts', 'server/db/migrate.ts']) {
       const result = await runToExit(entry, {
         DATABASE_URL: url,
         REDIS_URL: run.redisUrl,
