@@ -2,6 +2,7 @@
 // under DATA_DIR), migrate, then one server instance and the workers as child processes.
 // In production run `npm run migrate` once per release, and servers and workers as separate deployments.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureBuilt } from '../build/freshness.ts';
 import { loadConfigOrExit } from './config.ts';
@@ -75,7 +76,13 @@ function run(name: string, entry: string, env: NodeJS.ProcessEnv): void {
 if (stopping || !services) {
   await exit(Number(process.exitCode ?? 0));
 } else {
-  const env = { ...process.env, DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl };
+  const env = {
+    // Node's on-disk cache of compiled (and type-stripped) modules: a restart skips both (~0.3 s, ~20 MB).
+    NODE_COMPILE_CACHE: path.join(tmpdir(), 'node-compile-cache'),
+    ...process.env,
+    DATABASE_URL: services.databaseUrl,
+    REDIS_URL: services.redisUrl,
+  };
   run('server', 'server/main.ts', env);
   run('workers', 'workers/main.ts', env);
 }

@@ -159,6 +159,30 @@ describe('deploy/', () => {
     expect(dockerfile).toMatch(/^HEALTHCHECK[\s\S]*\/health/m);
   });
 
+  it('runs the sources on Node 24 itself, with dist/ built by the image, never through tsx', () => {
+    const dockerfile = read('deploy/Dockerfile');
+    expect(dockerfile).toMatch(/^RUN npm run build$/m);
+    expect(dockerfile).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+    for (const file of [
+      'deploy/Dockerfile',
+      'compose.yaml',
+      ...readdirSync(path.join(root, 'deploy/k8s')).map((f) => `deploy/k8s/${f}`),
+    ]) {
+      expect(read(file), file).not.toMatch(/--import|tsx/);
+    }
+    const commands = [...read('compose.yaml').matchAll(/command: (\[.*\])/g)].map(
+      (m) => JSON.parse(m[1]!) as string[],
+    );
+    expect(commands.filter((c) => c[0] === 'node').map((c) => c.slice(0, 2))).toEqual([
+      ['node', '--conditions=plaza-source'],
+      ['node', '--conditions=plaza-source'],
+      ['node', '--conditions=plaza-source'],
+    ]);
+    const pkg = JSON.parse(read('package.json')) as { engines: { node: string }; dependencies: object };
+    expect(pkg.engines.node).toBe('>=24.11');
+    expect(Object.keys(pkg.dependencies)).not.toContain('tsx');
+  });
+
   it('has valid Kubernetes manifests with probes, draining, affinity and socket timeouts', () => {
     const dir = path.join(root, 'deploy/k8s');
     type Manifest = {
