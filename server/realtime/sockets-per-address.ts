@@ -59,7 +59,11 @@ export class SocketsPerAddress {
   private readonly local = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly options: SocketsPerAddressOptions) {}
+  private readonly options: SocketsPerAddressOptions;
+
+  constructor(options: SocketsPerAddressOptions) {
+    this.options = options;
+  }
 
   start(): void {
     this.timer ??= setInterval(() => void this.heartbeat(), HEARTBEAT_MS);
