@@ -2,6 +2,7 @@
 // to a log file, a readiness wait that gives up when the child dies, and a clean stop.
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 
 /** A port nothing listens on right now (the OS picks it; the child binds it a moment later). */
@@ -89,4 +90,25 @@ export async function waitUntilReady(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * A service that an `npm start` killed with SIGKILL left running (it has its own process group): stopped
+ * before this start uses its data. Only a live process whose command line names `program` is signalled, so
+ * a pid file outliving its process never hits an unrelated one.
+ */
+export async function stopLeftover(pidFile: string, program: string, signal: NodeJS.Signals): Promise<void> {
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0]);
+  if (!pid) return;
+  const alive = () => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(program);
+    } catch {
+      return false;
+    }
+  };
+  if (!alive()) return;
+  process.kill(pid, signal);
+  const deadline = Date.now() + 30_000;
+  while (alive() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
 }

@@ -19,7 +19,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { freePort, type ServiceProcess, spawnService, waitUntilReady } from './child.ts';
+import { freePort, type ServiceProcess, spawnService, stopLeftover, waitUntilReady } from './child.ts';
 
 export interface EmbeddedService {
   url: string;
@@ -130,25 +130,6 @@ async function initialise(
   }
 }
 
-/** A PostgreSQL that an `npm start` killed with SIGKILL left running (it runs in its own process group). */
-async function stopLeftover(dataDir: string): Promise<void> {
-  const pidFile = await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '');
-  const pid = Number(pidFile.split('\n')[0]);
-  if (!pid) return;
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (!alive()) return;
-  process.kill(pid, 'SIGINT');
-  const deadline = Date.now() + 30_000;
-  while (alive() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-}
-
 export async function startEmbeddedPostgres(
   dataRoot: string,
   say: (line: string) => void,
@@ -166,7 +147,7 @@ export async function startEmbeddedPostgres(
     await initialise(bin, dataDir, password, user);
     await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
   } else {
-    await stopLeftover(dataDir);
+    await stopLeftover(path.join(dataDir, 'postmaster.pid'), 'postgres', 'SIGINT');
   }
 
   const port = await freePort();

@@ -6,7 +6,7 @@ import { access, constants, mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort, spawnService, waitUntilReady } from './child.ts';
+import { freePort, spawnService, stopLeftover, waitUntilReady } from './child.ts';
 import type { EmbeddedService } from './embedded-postgres.ts';
 
 async function systemRedisServer(): Promise<string | undefined> {
@@ -43,6 +43,8 @@ export async function startEmbeddedRedis(
   const binary = await redisServer(say);
   const dir = path.join(dataRoot, 'redis');
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  const pidFile = path.join(dir, 'redis.pid');
+  await stopLeftover(pidFile, 'redis-server', 'SIGTERM');
   const port = await freePort();
   // A new password each start, in a file only we can read (on the command line, `ps` would show it).
   const password = randomBytes(18).toString('base64url');
@@ -53,6 +55,7 @@ export async function startEmbeddedRedis(
       `port ${port}`,
       'bind 127.0.0.1',
       `dir "${dir}"`,
+      `pidfile "${pidFile}"`,
       // What Plaza needs of any Redis (README): keep what it is given.
       'appendonly yes',
       'appendfsync everysec',
