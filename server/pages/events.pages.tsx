@@ -3,7 +3,8 @@ import type { Event, Page } from '@plaza/client/protocol';
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/env.ts';
 import { EventCard, EventCounts } from './components/event-card.tsx';
-import { formatMoney, formatTime } from './components/time.ts';
+import { formatMoney } from './components/format.ts';
+import { Time } from './components/time.tsx';
 import { Layout } from './layout.tsx';
 import { NotFoundPage } from './not-found.tsx';
 import { loadViewer, type PageDeps } from './page-context.ts';
@@ -91,7 +92,7 @@ export async function eventPage(deps: PageDeps, c: Context<AppEnv>) {
       <article class="card" id={`event-${e.id}`} data-event-id={e.id}>
         <h1>{e.title}</h1>
         <div class="meta">
-          {formatTime(e.startsAt)} – {formatTime(e.endsAt)}
+          <Time iso={e.startsAt} /> – <Time iso={e.endsAt} />
           {e.location ? ` · ${e.location}` : ''} · by{' '}
           <a href={`/u/${e.organizer.username}`}>{e.organizer.displayName}</a>
           {e.priceCents > 0 ? ` · ${formatMoney(e.priceCents, deps.currency)}` : ' · free'}

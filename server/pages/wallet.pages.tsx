@@ -2,8 +2,8 @@
 import type { Notification, Page, Transfer, Wallet } from '@plaza/client/protocol';
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/env.ts';
+import { formatMoney } from './components/format.ts';
 import { NotificationItem } from './components/notification-item.tsx';
-import { formatMoney } from './components/time.ts';
 import { TransferRow } from './components/transfer-row.tsx';
 import { Layout } from './layout.tsx';
 import { loadViewer, type PageDeps, snapshotSeq } from './page-context.ts';

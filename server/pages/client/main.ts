@@ -4,6 +4,7 @@ import type { PageContext } from './context.ts';
 import { $ } from './dom.ts';
 import { eventPage, eventsPage } from './events.ts';
 import { feedPage, postPage, profilePage } from './feed.ts';
+import { keepTimesLocal } from './localize.ts';
 import { notificationsPage, walletPage } from './wallet.ts';
 
 const statusLabel: Record<LiveStatus, string> = {
@@ -30,6 +31,7 @@ const accountPages = ['login', 'register', 'verify', 'reset-password'];
 
 async function start(): Promise<void> {
   const body = document.body;
+  keepTimesLocal();
   const client = createClient({
     url: location.origin,
     // A page that missed too much reloads: its first paint is the fresh snapshot.

@@ -1,6 +1,7 @@
 // Wallet and notifications: balance, transfers and notifications arrive live on the private topic.
+
+import { formatMoney } from '../components/format.ts';
 import { NotificationItem } from '../components/notification-item.tsx';
-import { formatMoney } from '../components/time.ts';
 import { TransferRow } from '../components/transfer-row.tsx';
 import type { PageContext } from './context.ts';
 import { $, $$, onSubmit, upsert } from './dom.ts';

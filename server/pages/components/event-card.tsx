@@ -1,6 +1,7 @@
 // An event in the listing, and its live counts.
 import type { Event } from '@plaza/client/protocol';
-import { formatMoney, formatTime } from './time.ts';
+import { formatMoney } from './format.ts';
+import { Time } from './time.tsx';
 
 export function EventCounts({ event }: { event: Pick<Event, 'goingCount' | 'waitlistCount' | 'capacity'> }) {
   return (
@@ -28,7 +29,7 @@ export function EventCard({ event, currency }: { event: Event; currency: string 
         <a href={`/events/${event.id}`}>{event.title}</a>
       </h2>
       <div class="meta">
-        {formatTime(event.startsAt)}
+        <Time iso={event.startsAt} />
         {event.location ? ` · ${event.location}` : ''} · by {event.organizer.displayName}
         {event.priceCents > 0 ? ` · ${formatMoney(event.priceCents, currency)}` : ' · free'}
         {event.status !== 'published' ? ` · ${event.status}` : ''}

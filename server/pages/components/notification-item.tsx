@@ -1,6 +1,6 @@
 // One in-app notification.
 import type { Notification } from '@plaza/client/protocol';
-import { formatTime } from './time.ts';
+import { Time } from './time.tsx';
 
 export function NotificationItem({ notification }: { notification: Notification }) {
   return (
@@ -9,7 +9,9 @@ export function NotificationItem({ notification }: { notification: Notification 
       id={`notification-${notification.id}`}
       data-notification-id={notification.id}
     >
-      <div class="meta">{formatTime(notification.createdAt)}</div>
+      <div class="meta">
+        <Time iso={notification.createdAt} relative />
+      </div>
       <a href={notification.url}>
         <strong>{notification.title}</strong>
       </a>

@@ -1,6 +1,7 @@
 // A line of the wallet's history.
 import type { Transfer } from '@plaza/client/protocol';
-import { formatMoney, formatTime } from './time.ts';
+import { formatMoney } from './format.ts';
+import { Time } from './time.tsx';
 
 export function TransferRow({
   transfer,
@@ -16,7 +17,7 @@ export function TransferRow({
   return (
     <li class="card transfer" id={`transfer-${transfer.id}`} data-transfer-id={transfer.id}>
       <div class="meta">
-        {formatTime(transfer.createdAt)} · {transfer.kind.replace('_', ' ')} ·{' '}
+        <Time iso={transfer.createdAt} relative /> · {transfer.kind.replace('_', ' ')} ·{' '}
         <span class="transfer-status">{transfer.status}</span>
         {transfer.failureReason ? ` (${transfer.failureReason.replace('_', ' ')})` : ''}
       </div>
