@@ -31,7 +31,7 @@ import { metricsRoutes } from './metrics/metrics.routes.ts';
 import { createServerMetrics, type ServerMetrics } from './metrics/server.metrics.ts';
 import { notificationRoutes } from './notifications/notifications.routes.ts';
 import type { Assets } from './pages/assets.ts';
-import type { CallApi } from './pages/page-context.ts';
+import type { CallApi, SendApi } from './pages/page-context.ts';
 import { feedRoutes } from './posts/posts.feature.ts';
 import { walletRoutes } from './wallet/wallet.routes.ts';
 
@@ -112,9 +112,32 @@ export function createApp(deps: AppDeps): App {
         seq: Number(res.headers.get(SEQ_HEADER) ?? 0),
       };
     };
+    const sendApi: SendApi = async (c, method, path, body) => {
+      const headers = new Headers({ 'x-request-id': c.get('requestId') });
+      for (const name of ['cookie', 'authorization', 'user-agent', 'origin', 'referer', 'x-forwarded-for']) {
+        const value = c.req.header(name);
+        if (value) headers.set(name, value);
+      }
+      if (body !== undefined) headers.set('content-type', 'application/json');
+      // c.env carries the connection, so the API sees the same client address (its per-address limits).
+      const res = await app.request(
+        `/api/v1${path}`,
+        { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) },
+        c.env,
+      );
+      for (const cookie of res.headers.getSetCookie()) c.header('set-cookie', cookie, { append: true });
+      const json = res.headers.get('content-type')?.includes('application/json');
+      return { status: res.status, data: json ? await res.json() : null, seq: 0 };
+    };
     app.route(
       '/',
-      pageRoutes({ callApi, logger: deps.logger, currency: deps.config.currency, assetUrl: deps.assets.url }),
+      pageRoutes({
+        callApi,
+        sendApi,
+        logger: deps.logger,
+        currency: deps.config.currency,
+        assetUrl: deps.assets.url,
+      }),
     );
   }
 

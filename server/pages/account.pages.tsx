@@ -3,6 +3,7 @@
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { AppEnv } from '../http/env.ts';
+import { takeFlash } from './flash.ts';
 import { Layout } from './layout.tsx';
 import type { PageDeps } from './page-context.ts';
 import { safeNext } from './safe-next.ts';
@@ -22,7 +23,15 @@ function Captcha({ deps }: { deps: PageDeps }) {
 
 const page = (deps: PageDeps, c: Context<AppEnv>, title: string, name: string, body: Child) =>
   c.html(
-    <Layout title={title} page={name} path={c.req.path} viewer={null} seq={0} assetUrl={deps.assetUrl}>
+    <Layout
+      flash={takeFlash(c)}
+      title={title}
+      page={name}
+      path={c.req.path}
+      viewer={null}
+      seq={0}
+      assetUrl={deps.assetUrl}
+    >
       {body}
     </Layout>,
   );

@@ -5,6 +5,7 @@ import type { AppEnv } from '../http/env.ts';
 import { EventCard, EventCounts } from './components/event-card.tsx';
 import { formatMoney } from './components/format.ts';
 import { Time } from './components/time.tsx';
+import { takeFlash } from './flash.ts';
 import { Layout } from './layout.tsx';
 import { NotFoundPage } from './not-found.tsx';
 import { loadViewer, type PageDeps } from './page-context.ts';
@@ -18,6 +19,7 @@ export async function eventsPage(deps: PageDeps, c: Context<AppEnv>) {
   const items = events.status === 200 ? events.data.items : [];
   return c.html(
     <Layout
+      flash={takeFlash(c)}
       title="Events"
       page="events"
       path="/events"
@@ -81,6 +83,7 @@ export async function eventPage(deps: PageDeps, c: Context<AppEnv>) {
   const e = event.data;
   return c.html(
     <Layout
+      flash={takeFlash(c)}
       title={e.title}
       page="event"
       path={`/events/${e.id}`}

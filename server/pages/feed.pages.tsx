@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../http/env.ts';
 import { CommentItem } from './components/comment-item.tsx';
 import { PostCard } from './components/post-card.tsx';
+import { takeFlash } from './flash.ts';
 import { Layout } from './layout.tsx';
 import { NotFoundPage } from './not-found.tsx';
 import { loadViewer, type PageDeps, snapshotSeq } from './page-context.ts';
@@ -20,7 +21,15 @@ export async function feedPage(deps: PageDeps, c: Context<AppEnv>) {
   ]);
   const items = posts.status === 200 ? posts.data.items : [];
   return c.html(
-    <Layout title="Feed" page="feed" path="/" viewer={viewer} seq={posts.seq} assetUrl={deps.assetUrl}>
+    <Layout
+      flash={takeFlash(c)}
+      title="Feed"
+      page="feed"
+      path="/"
+      viewer={viewer}
+      seq={posts.seq}
+      assetUrl={deps.assetUrl}
+    >
       <h1>Feed</h1>
       {viewer ? (
         <form id="composer" class="card stack">
@@ -64,6 +73,7 @@ export async function postPage(deps: PageDeps, c: Context<AppEnv>) {
   const items = comments.status === 200 ? comments.data.items : [];
   return c.html(
     <Layout
+      flash={takeFlash(c)}
       title={`Post by ${post.data.author.displayName}`}
       page="post"
       path={`/posts/${post.data.id}`}
@@ -107,6 +117,7 @@ export async function profilePage(deps: PageDeps, c: Context<AppEnv>) {
   const items = posts.status === 200 ? posts.data.items : [];
   return c.html(
     <Layout
+      flash={takeFlash(c)}
       title={u.displayName}
       page="profile"
       path={`/u/${u.username}`}

@@ -1,6 +1,7 @@
 // The page shell: navigation, account area, and the data the browser bundle reads to go live.
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
+import type { Flash } from './flash.ts';
 
 export interface Viewer {
   username: string;
@@ -17,6 +18,8 @@ export interface LayoutProps {
   /** Newest relayed seq read before this page's data: the bundle resumes from it. */
   seq: number;
   assetUrl: (name: 'app.js' | 'plaza.css') => string;
+  /** What the last form did (flash.ts), shown once above the page. */
+  flash?: Flash | null;
   /** Extra data for the page script, as data-* attributes on <main>. */
   data?: Record<string, string>;
   children?: Child;
@@ -88,6 +91,17 @@ export function Layout(props: LayoutProps) {
             </div>
           </header>
           <main id="main" {...dataAttributes}>
+            {props.flash ? (
+              <p class={`flash ${props.flash.kind}`} role={props.flash.kind === 'error' ? 'alert' : 'status'}>
+                {props.flash.text}
+                {props.flash.link ? (
+                  <>
+                    {' '}
+                    <a href={props.flash.link.href}>{props.flash.link.label}</a>
+                  </>
+                ) : null}
+              </p>
+            ) : null}
             {props.children}
           </main>
         </body>

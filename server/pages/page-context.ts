@@ -14,8 +14,20 @@ export interface ApiResult<T> {
 /** Calls /api/v1 in-process with the viewer's credentials. */
 export type CallApi = <T>(c: Context<AppEnv>, path: string) => Promise<ApiResult<T>>;
 
+/**
+ * A write to /api/v1 in-process on behalf of a form post: the viewer's credentials, the browser's Origin
+ * (the API's CSRF rule applies unchanged) and client address. Any status comes back; `data` is the body.
+ */
+export type SendApi = (
+  c: Context<AppEnv>,
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  path: string,
+  body?: unknown,
+) => Promise<ApiResult<unknown>>;
+
 export interface PageDeps {
   callApi: CallApi;
+  sendApi: SendApi;
   logger?: Logger;
   currency: string;
   assetUrl: (name: 'app.js' | 'plaza.css' | 'altcha-worker.js') => string;

@@ -7,6 +7,7 @@ import { toAppError } from '../lib/errors.ts';
 import { loginPage, registerPage, resetPasswordPage, verifyPage } from './account.pages.tsx';
 import { eventPage, eventsPage } from './events.pages.tsx';
 import { feedPage, postPage, profilePage } from './feed.pages.tsx';
+import { takeFlash } from './flash.ts';
 import { Layout } from './layout.tsx';
 import type { PageDeps } from './page-context.ts';
 import { notificationsPage, walletPage } from './wallet.pages.tsx';
@@ -43,7 +44,15 @@ export function pageRoutes(deps: PageDeps): Hono<AppEnv> {
     if (appError.code === 'internal') deps.logger?.error({ err: error, path: c.req.path }, 'page failed');
     const title = appError.code === 'unavailable' ? 'Temporarily unavailable' : 'Something went wrong';
     return c.html(
-      <Layout title={title} page="none" path={c.req.path} viewer={null} seq={0} assetUrl={deps.assetUrl}>
+      <Layout
+        flash={takeFlash(c)}
+        title={title}
+        page="none"
+        path={c.req.path}
+        viewer={null}
+        seq={0}
+        assetUrl={deps.assetUrl}
+      >
         <h1>{title}</h1>
         <p class="card">
           {appError.code === 'unavailable'

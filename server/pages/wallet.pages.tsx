@@ -5,6 +5,7 @@ import type { AppEnv } from '../http/env.ts';
 import { formatMoney } from './components/format.ts';
 import { NotificationItem } from './components/notification-item.tsx';
 import { TransferRow } from './components/transfer-row.tsx';
+import { takeFlash } from './flash.ts';
 import { Layout } from './layout.tsx';
 import { loadViewer, type PageDeps, snapshotSeq } from './page-context.ts';
 
@@ -20,6 +21,7 @@ export async function walletPage(deps: PageDeps, c: Context<AppEnv>) {
   const heldCents = wallet.status === 200 ? wallet.data.heldCents : 0;
   return c.html(
     <Layout
+      flash={takeFlash(c)}
       title="Wallet"
       page="wallet"
       path="/wallet"
@@ -83,6 +85,7 @@ export async function notificationsPage(deps: PageDeps, c: Context<AppEnv>) {
   const items = list.status === 200 ? list.data.items : [];
   return c.html(
     <Layout
+      flash={takeFlash(c)}
       title="Notifications"
       page="notifications"
       path="/notifications"
