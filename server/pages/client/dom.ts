@@ -1,6 +1,7 @@
 // Small DOM helpers for the page scripts. Markup comes from the same hono/jsx components the server
 // renders with, whose output is escaped: user content can only ever be text.
 import type { Child } from 'hono/jsx';
+import { type Refusal, refusalOf } from '../refusals.ts';
 
 export const $ = <T extends Element = HTMLElement>(selector: string, root: ParentNode = document) =>
   root.querySelector<T & Element>(selector) as T | null;
@@ -40,7 +41,8 @@ export function onSubmit(form: HTMLFormElement | null, handler: (data: FormData)
     if (button) button.disabled = true;
     handler(new FormData(form))
       .catch((e: unknown) => {
-        if (error) error.textContent = errorMessage(e);
+        if (error) showError(error, e);
+        else reportSignedOut(e);
       })
       .finally(() => {
         if (button) button.disabled = false;
@@ -48,12 +50,55 @@ export function onSubmit(form: HTMLFormElement | null, handler: (data: FormData)
   });
 }
 
-export function errorMessage(error: unknown): string {
-  if (error && typeof error === 'object') {
-    const details = (error as { details?: { issues?: Array<{ path: string; message: string }> } }).details;
-    const issue = details?.issues?.[0];
-    if (issue) return `${issue.path ? `${issue.path}: ` : ''}${issue.message}`;
-    if ('message' in error) return String((error as Error).message);
+interface PlazaErrorLike {
+  status: number;
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+const isPlazaError = (e: unknown): e is PlazaErrorLike =>
+  typeof e === 'object' &&
+  e !== null &&
+  typeof (e as PlazaErrorLike).code === 'string' &&
+  typeof (e as PlazaErrorLike).status === 'number';
+
+const here = (): string => `${location.pathname}${location.search}`;
+
+/** The same words the form routes say (refusals.ts), from the SDK's PlazaError. */
+export function refusalOfError(error: unknown): Refusal {
+  if (isPlazaError(error)) {
+    const { code, message, details } = error;
+    return refusalOf(error.status, { error: { code, message, ...(details ? { details } : {}) } }, here());
   }
-  return 'Something went wrong';
+  if (error instanceof TypeError)
+    return { text: 'Plaza cannot be reached. Check your connection and try again.' };
+  return { text: 'Something went wrong. Please try again.' };
+}
+
+export function errorMessage(error: unknown): string {
+  reportSignedOut(error);
+  return refusalOfError(error).text;
+}
+
+/** Writes the refusal into `el`: its text, then its link (sign in again, verify…) when it has one. */
+export function showError(el: Element, error: unknown): void {
+  reportSignedOut(error);
+  const refusal = refusalOfError(error);
+  el.textContent = refusal.text;
+  if (refusal.link) {
+    const a = document.createElement('a');
+    a.href = refusal.link.href;
+    a.textContent = refusal.link.label;
+    el.append(' ', a);
+  }
+}
+
+export const SIGNED_OUT_EVENT = 'plaza:signed-out';
+
+/** An API call said "unauthenticated" while the page thinks someone is signed in: tell the layout. */
+export function reportSignedOut(error: unknown): void {
+  if (isPlazaError(error) && error.code === 'unauthenticated' && document.body.dataset.user) {
+    document.dispatchEvent(new CustomEvent(SIGNED_OUT_EVENT));
+  }
 }
