@@ -22,6 +22,7 @@ export function adminRoutes(deps: AdminDeps): OpenAPIHono<AppEnv> {
       createRoute({
         method: 'put',
         path: '/admin/users/{username}/role',
+        operationId: 'adminSetRole',
         tags,
         summary: "Set a user's role (admin)",
         middleware: [requireRole('admin')] as const,
@@ -37,6 +38,7 @@ export function adminRoutes(deps: AdminDeps): OpenAPIHono<AppEnv> {
       createRoute({
         method: 'post',
         path: '/admin/users/{username}/suspend',
+        operationId: 'adminSuspend',
         tags,
         summary: 'Suspend a user: sessions revoked, login refused (moderator)',
         middleware: [requireRole('moderator')] as const,

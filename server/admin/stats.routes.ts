@@ -27,6 +27,7 @@ export function adminStatsRoutes(deps: StatsDeps): OpenAPIHono<AppEnv> {
     createRoute({
       method: 'get',
       path: '/admin/stats',
+      operationId: 'adminStats',
       tags: ['Operations'],
       summary: 'Counts, live sockets across instances and queue depths (admin)',
       middleware: [requireRole('admin')] as const,

@@ -33,8 +33,19 @@ import type { SignedIn } from './sessions.service.ts';
 const tags = ['Accounts'];
 const accepted = { description: 'Accepted (the same answer whether or not the account exists)' };
 
-const post = <B extends z.ZodType>(path: string, summary: string, body: B) =>
-  ({ method: 'post', path, tags, summary, request: { body: jsonBody(body) } }) as const;
+// Sign-up and sign-in take no credential: documented as public (no padlock), whatever the caller holds.
+const publicAccess = { security: [] };
+
+const post = <B extends z.ZodType>(operationId: string, path: string, summary: string, body: B) =>
+  ({
+    method: 'post',
+    path,
+    operationId,
+    tags,
+    summary,
+    ...publicAccess,
+    request: { body: jsonBody(body) },
+  }) as const;
 
 export function authRoutes(ctx: AuthContext): OpenAPIHono<AppEnv> {
   const secure = ctx.config.publicUrl.protocol === 'https:';
@@ -53,7 +64,9 @@ export function authRoutes(ctx: AuthContext): OpenAPIHono<AppEnv> {
       createRoute({
         method: 'get',
         path: '/auth/captcha',
+        operationId: 'authCaptcha',
         tags,
+        ...publicAccess,
         summary: 'A fresh ALTCHA challenge (SHA-256, expires in 10 minutes)',
         responses: { 200: jsonResponse(CaptchaChallengeSchema, 'The challenge'), ...errorResponses() },
       }),
@@ -64,7 +77,12 @@ export function authRoutes(ctx: AuthContext): OpenAPIHono<AppEnv> {
     )
     .openapi(
       createRoute({
-        ...post('/auth/register', 'Create an account; a 6-digit code is emailed', registerSchema),
+        ...post(
+          'authRegister',
+          '/auth/register',
+          'Create an account; a 6-digit code is emailed',
+          registerSchema,
+        ),
         responses: {
           201: jsonResponse(z.object({ user: MeSchema }), 'Created, not yet verified'),
           ...errorResponses(409, 429),
@@ -74,7 +92,12 @@ export function authRoutes(ctx: AuthContext): OpenAPIHono<AppEnv> {
     )
     .openapi(
       createRoute({
-        ...post('/auth/verify-email', 'Verify the email with its code; signs in', verifyCodeSchema),
+        ...post(
+          'authVerifyEmail',
+          '/auth/verify-email',
+          'Verify the email with its code; signs in',
+          verifyCodeSchema,
+        ),
         responses: {
           200: jsonResponse(SignedInSchema, 'Signed in (and cookie set)'),
           ...errorResponses(403, 429),
@@ -84,7 +107,12 @@ export function authRoutes(ctx: AuthContext): OpenAPIHono<AppEnv> {
     )
     .openapi(
       createRoute({
-        ...post('/auth/verify-email/resend', 'Email a new verification code', emailOnlySchema),
+        ...post(
+          'authResendVerification',
+          '/auth/verify-email/resend',
+          'Email a new verification code',
+          emailOnlySchema,
+        ),
         responses: { 202: accepted, ...errorResponses(429) },
       }),
       async (c) => {
@@ -94,7 +122,7 @@ export function authRoutes(ctx: AuthContext): OpenAPIHono<AppEnv> {
     )
     .openapi(
       createRoute({
-        ...post('/auth/login', 'Sign in with email or username and password', loginSchema),
+        ...post('authLogin', '/auth/login', 'Sign in with email or username and password', loginSchema),
         responses: {
           200: jsonResponse(SignedInSchema, 'Signed in (and cookie set)'),
           ...errorResponses(401, 403, 429),
@@ -104,7 +132,12 @@ export function authRoutes(ctx: AuthContext): OpenAPIHono<AppEnv> {
     )
     .openapi(
       createRoute({
-        ...post('/auth/login-code', 'Email a one-time sign-in code', emailWithCaptchaSchema),
+        ...post(
+          'authRequestLoginCode',
+          '/auth/login-code',
+          'Email a one-time sign-in code',
+          emailWithCaptchaSchema,
+        ),
         responses: { 202: accepted, ...errorResponses(429) },
       }),
       async (c) => {
@@ -114,7 +147,12 @@ export function authRoutes(ctx: AuthContext): OpenAPIHono<AppEnv> {
     )
     .openapi(
       createRoute({
-        ...post('/auth/login-code/verify', 'Sign in with an emailed code', verifyCodeSchema),
+        ...post(
+          'authVerifyLoginCode',
+          '/auth/login-code/verify',
+          'Sign in with an emailed code',
+          verifyCodeSchema,
+        ),
         responses: {
           200: jsonResponse(SignedInSchema, 'Signed in (and cookie set)'),
           ...errorResponses(403, 429),
@@ -124,7 +162,12 @@ export function authRoutes(ctx: AuthContext): OpenAPIHono<AppEnv> {
     )
     .openapi(
       createRoute({
-        ...post('/auth/password/forgot', 'Email a password-reset link', emailWithCaptchaSchema),
+        ...post(
+          'authForgotPassword',
+          '/auth/password/forgot',
+          'Email a password-reset link',
+          emailWithCaptchaSchema,
+        ),
         responses: { 202: accepted, ...errorResponses(429) },
       }),
       async (c) => {
@@ -135,6 +178,7 @@ export function authRoutes(ctx: AuthContext): OpenAPIHono<AppEnv> {
     .openapi(
       createRoute({
         ...post(
+          'authResetPassword',
           '/auth/password/reset',
           'Set a new password with the emailed token; revokes every session',
           resetPasswordSchema,

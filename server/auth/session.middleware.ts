@@ -77,16 +77,25 @@ export function clearSessionCookie(c: Context): void {
   deleteCookie(c, SESSION_COOKIE, { path: '/' });
 }
 
+/**
+ * The middleware that answer 401 to anonymous callers: the OpenAPI document marks a route whose
+ * middleware includes one of these as needing credentials, so its padlock can't drift from the code.
+ */
+export const signInRequired = new WeakSet<MiddlewareHandler<AppEnv>>();
+
 /** 401 unless signed in. */
 export const requireActor: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!c.var.actor) throw unauthenticated();
   return next();
 };
+signInRequired.add(requireActor);
 
 /** 401 unless signed in, 403 unless the actor holds `role` or higher. */
-export const requireRole =
-  (role: Role): MiddlewareHandler<AppEnv> =>
-  async (c, next) => {
+export const requireRole = (role: Role): MiddlewareHandler<AppEnv> => {
+  const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
     assertRole(c.var.actor, role);
     return next();
   };
+  signInRequired.add(middleware);
+  return middleware;
+};

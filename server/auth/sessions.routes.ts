@@ -21,6 +21,7 @@ export function sessionRoutes(ctx: AuthContext): OpenAPIHono<AppEnv> {
       createRoute({
         method: 'post',
         path: '/auth/logout',
+        operationId: 'authLogout',
         tags,
         summary: 'Revoke the current session (204 also when not signed in)',
         responses: { 204: noContent('Signed out'), ...errorResponses(403) },
@@ -35,6 +36,7 @@ export function sessionRoutes(ctx: AuthContext): OpenAPIHono<AppEnv> {
       createRoute({
         method: 'get',
         path: '/auth/sessions',
+        operationId: 'authSessions',
         tags,
         summary: "The signed-in user's sessions",
         middleware: [requireActor] as const,
@@ -49,6 +51,7 @@ export function sessionRoutes(ctx: AuthContext): OpenAPIHono<AppEnv> {
       createRoute({
         method: 'delete',
         path: '/auth/sessions/{id}',
+        operationId: 'authRevokeSession',
         tags,
         summary: 'Revoke one of your sessions (its sockets are disconnected everywhere)',
         middleware: [requireActor] as const,
@@ -67,6 +70,7 @@ export function sessionRoutes(ctx: AuthContext): OpenAPIHono<AppEnv> {
       createRoute({
         method: 'get',
         path: '/me',
+        operationId: 'me',
         tags,
         summary: 'The signed-in user',
         middleware: [requireActor] as const,

@@ -16,6 +16,7 @@ const signedIn = requireActor;
 const list = createRoute({
   method: 'get',
   path: '/posts/{id}/comments',
+  operationId: 'postsComments',
   tags,
   summary: "A post's comments, oldest first",
   request: { params: postIdParams, query: pageQuerySchema },
@@ -28,6 +29,7 @@ const list = createRoute({
 const create = createRoute({
   method: 'post',
   path: '/posts/{id}/comments',
+  operationId: 'postsComment',
   tags,
   summary: 'Comment on a post',
   middleware: signedIn,
@@ -38,6 +40,7 @@ const create = createRoute({
 const remove = createRoute({
   method: 'delete',
   path: '/comments/{id}',
+  operationId: 'postsDeleteComment',
   tags,
   summary: "Delete a comment (its author, the post's author, or a moderator)",
   middleware: signedIn,

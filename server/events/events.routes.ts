@@ -30,6 +30,7 @@ const tags = ['Events'];
 const list = createRoute({
   method: 'get',
   path: '/events',
+  operationId: 'eventsList',
   tags,
   summary: 'Upcoming published events (not yet ended), soonest first',
   request: { query: pageQuerySchema },
@@ -39,6 +40,7 @@ const list = createRoute({
 const create = createRoute({
   method: 'post',
   path: '/events',
+  operationId: 'eventsCreate',
   tags,
   summary: 'Create an event (priceCents > 0: joining buys a ticket); EVENTS_PER_HOUR per user',
   middleware: [requireActor] as const,
@@ -49,6 +51,7 @@ const create = createRoute({
 const read = createRoute({
   method: 'get',
   path: '/events/{id}',
+  operationId: 'eventsGet',
   tags,
   summary: 'One event (a rejected one only for its organizer and moderators)',
   request: { params: eventIdParams },
@@ -58,6 +61,7 @@ const read = createRoute({
 const update = createRoute({
   method: 'patch',
   path: '/events/{id}',
+  operationId: 'eventsUpdate',
   tags,
   summary: 'Edit an event (organizer); a new start time reschedules reminders',
   middleware: [requireActor] as const,
@@ -68,6 +72,7 @@ const update = createRoute({
 const cancel = createRoute({
   method: 'post',
   path: '/events/{id}/cancel',
+  operationId: 'eventsCancel',
   tags,
   summary: 'Cancel an event (organizer or moderator); participants are notified, tickets refunded',
   middleware: [requireActor] as const,
@@ -78,6 +83,7 @@ const cancel = createRoute({
 const reject = createRoute({
   method: 'post',
   path: '/events/{id}/reject',
+  operationId: 'eventsReject',
   tags,
   summary: 'Reject an event (moderator); it leaves the listings',
   middleware: [requireActor] as const,
@@ -88,6 +94,7 @@ const reject = createRoute({
 const join = createRoute({
   method: 'put',
   path: '/events/{id}/participation',
+  operationId: 'eventsJoin',
   tags,
   summary:
     'Join (idempotent): going while seats remain, else waitlisted; a paid event: pending_payment until the ticket settles (409 when the balance is too low; counts as a transfer)',
@@ -102,6 +109,7 @@ const join = createRoute({
 const leave = createRoute({
   method: 'delete',
   path: '/events/{id}/participation',
+  operationId: 'eventsLeave',
   tags,
   summary:
     'Leave (idempotent); a freed seat promotes the first waitlisted; a paid ticket is refunded before the start',
@@ -116,6 +124,7 @@ const leave = createRoute({
 const participants = createRoute({
   method: 'get',
   path: '/events/{id}/participants',
+  operationId: 'eventsParticipants',
   tags,
   summary: 'Participants in join order',
   request: { params: eventIdParams, query: pageQuerySchema },

@@ -48,5 +48,13 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
 
 export const noContent = (description = 'Done') => ({ description });
 
+/**
+ * `schema | null` where `schema` is a named component (`.openapi('Name')`). Its `.nullable()` inherits the
+ * component's name, so whichever use the generator meets first decides whether the shared component
+ * admits null (UserRef once did, making every `author` nullable). Here null is said at the use site:
+ * `anyOf: [$ref, {type: 'null'}]`, the component itself stays non-null (test/ops/openapi.test.ts checks).
+ */
+export const orNull = <T extends z.ZodType>(schema: T) => z.union([schema, z.null()]);
+
 export const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });

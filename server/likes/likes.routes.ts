@@ -14,6 +14,7 @@ const signedIn = requireActor;
 const like = createRoute({
   method: 'put',
   path: '/posts/{id}/like',
+  operationId: 'postsLike',
   tags,
   summary: 'Like a post (idempotent)',
   middleware: signedIn,
@@ -24,6 +25,7 @@ const like = createRoute({
 const unlike = createRoute({
   method: 'delete',
   path: '/posts/{id}/like',
+  operationId: 'postsUnlike',
   tags,
   summary: 'Take a like back (idempotent)',
   middleware: signedIn,

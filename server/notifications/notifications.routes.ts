@@ -17,6 +17,7 @@ const tags = ['Notifications'];
 const list = createRoute({
   method: 'get',
   path: '/notifications',
+  operationId: 'notificationsList',
   tags,
   summary: 'Your notifications, newest first (`unread=true`: unread only), with the unread count',
   middleware: [requireActor] as const,
@@ -27,6 +28,7 @@ const list = createRoute({
 const readOne = createRoute({
   method: 'post',
   path: '/notifications/{id}/read',
+  operationId: 'notificationsRead',
   tags,
   summary: 'Mark one of your notifications read (idempotent)',
   middleware: [requireActor] as const,
@@ -37,6 +39,7 @@ const readOne = createRoute({
 const readAll = createRoute({
   method: 'post',
   path: '/notifications/read-all',
+  operationId: 'notificationsReadAll',
   tags,
   summary: 'Mark all your notifications read',
   middleware: [requireActor] as const,

@@ -7,7 +7,8 @@ export const notificationListQuery = pageQuerySchema.extend({
     .enum(['true', 'false', '1', '0'])
     .optional()
     .transform((v) => v === 'true' || v === '1')
-    .openapi({ description: 'Only unread notifications', example: 'true' }),
+    // Documented as the boolean it means (`true`/`false`); `1`/`0` stay accepted for old links.
+    .openapi({ type: 'boolean', description: 'Only unread notifications', example: true }),
 });
 export type NotificationListQuery = z.infer<typeof notificationListQuery>;
 

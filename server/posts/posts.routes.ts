@@ -28,6 +28,7 @@ const PostPage = pageOf(PostSchema).openapi('PostPage');
 const globalFeed = createRoute({
   method: 'get',
   path: '/posts',
+  operationId: 'postsList',
   tags,
   summary: 'The global feed, newest first',
   request: { query: pageQuerySchema },
@@ -37,6 +38,7 @@ const globalFeed = createRoute({
 const homeFeed = createRoute({
   method: 'get',
   path: '/feed',
+  operationId: 'postsHome',
   tags,
   summary: 'The home feed: own posts and those of followed users',
   middleware: signedIn,
@@ -47,6 +49,7 @@ const homeFeed = createRoute({
 const userPosts = createRoute({
   method: 'get',
   path: '/users/{username}/posts',
+  operationId: 'usersPosts',
   tags,
   summary: "A user's posts, newest first",
   request: { params: usernameParams, query: pageQuerySchema },
@@ -56,6 +59,7 @@ const userPosts = createRoute({
 const create = createRoute({
   method: 'post',
   path: '/posts',
+  operationId: 'postsCreate',
   tags,
   summary: 'Write a post',
   middleware: signedIn,
@@ -66,6 +70,7 @@ const create = createRoute({
 const read = createRoute({
   method: 'get',
   path: '/posts/{id}',
+  operationId: 'postsGet',
   tags,
   summary: 'One post',
   request: { params: postIdParams },
@@ -75,6 +80,7 @@ const read = createRoute({
 const update = createRoute({
   method: 'patch',
   path: '/posts/{id}',
+  operationId: 'postsUpdate',
   tags,
   summary: 'Edit a post (author only)',
   middleware: signedIn,
@@ -85,6 +91,7 @@ const update = createRoute({
 const remove = createRoute({
   method: 'delete',
   path: '/posts/{id}',
+  operationId: 'postsDelete',
   tags,
   summary: 'Delete a post with its comments and likes (author or moderator)',
   middleware: signedIn,

@@ -16,6 +16,7 @@ const UserPage = pageOf(UserSchema).openapi('UserPage');
 const profile = createRoute({
   method: 'get',
   path: '/users/{username}',
+  operationId: 'usersGet',
   tags,
   summary: "A user's public profile",
   request: { params: usernameParams },
@@ -26,6 +27,7 @@ const followPage = (side: 'followers' | 'following') =>
   createRoute({
     method: 'get',
     path: `/users/{username}/${side}`,
+    operationId: side === 'followers' ? 'usersFollowers' : 'usersFollowing',
     tags,
     summary: side === 'followers' ? "A user's followers, newest first" : 'Whom a user follows, newest first',
     request: { params: usernameParams, query: pageQuerySchema },
@@ -36,6 +38,7 @@ const followRoute = (method: 'put' | 'delete') =>
   createRoute({
     method,
     path: '/users/{username}/follow',
+    operationId: method === 'put' ? 'usersFollow' : 'usersUnfollow',
     tags,
     summary:
       method === 'put'

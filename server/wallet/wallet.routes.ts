@@ -24,6 +24,7 @@ const TransferPage = pageOf(TransferSchema).openapi('TransferPage');
 const wallet = createRoute({
   method: 'get',
   path: '/wallet',
+  operationId: 'walletGet',
   tags,
   summary: 'My balance',
   middleware: [requireActor] as const,
@@ -33,6 +34,7 @@ const wallet = createRoute({
 const history = createRoute({
   method: 'get',
   path: '/wallet/transfers',
+  operationId: 'walletTransfers',
   tags,
   summary: 'My transfers, sent and received, newest first',
   middleware: [requireActor] as const,
@@ -43,6 +45,7 @@ const history = createRoute({
 const send = createRoute({
   method: 'post',
   path: '/transfers',
+  operationId: 'walletSend',
   tags,
   summary: 'Send money; settled by a worker, idempotent by the Idempotency-Key header',
   // Anonymous callers hear 401 before any validation of their input.
@@ -58,6 +61,7 @@ const send = createRoute({
 const read = createRoute({
   method: 'get',
   path: '/transfers/{id}',
+  operationId: 'walletTransfer',
   tags,
   summary: 'One transfer (its parties only)',
   middleware: [requireActor] as const,
@@ -68,6 +72,7 @@ const read = createRoute({
 const mint = createRoute({
   method: 'post',
   path: '/admin/mint',
+  operationId: 'adminMint',
   tags,
   summary: 'New money from the issuer to a user (admin)',
   middleware: [requireRole('admin')] as const,

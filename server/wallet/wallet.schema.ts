@@ -1,5 +1,6 @@
 // Inputs and wire objects of wallets and transfers (REST and socket share these).
 import { z } from '@hono/zod-openapi';
+import { orNull } from '../http/openapi.ts';
 import { UserRefSchema } from '../social/social.schema.ts';
 
 export const MAX_TRANSFER_CENTS = 1_000_000_000;
@@ -55,7 +56,7 @@ export const TransferSchema = z
   .object({
     id: z.string(),
     kind: z.enum(['transfer', 'event_ticket', 'refund', 'mint']),
-    from: UserRefSchema.nullable(),
+    from: orNull(UserRefSchema),
     to: UserRefSchema,
     amountCents: z.number().int(),
     memo: z.string(),
