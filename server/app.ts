@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 // The pages' JSX is compiled by `npm run build` (Node strips types but compiles no JSX); tools that
 // compile .tsx themselves (tsc, vitest) resolve this to the source: see package.json `imports`.
-import { pageRoutes } from '#server-pages';
+import { htmlErrorPage, pageRoutes, wantsHtml } from '#server-pages';
 import { adminRoutes } from './admin/admin.routes.ts';
 import { QUEUES_BOARD_PATH, queuesBoardRoutes } from './admin/queues-board.routes.ts';
 import { adminStatsRoutes } from './admin/stats.routes.ts';
@@ -31,7 +31,7 @@ import { metricsRoutes } from './metrics/metrics.routes.ts';
 import { createServerMetrics, type ServerMetrics } from './metrics/server.metrics.ts';
 import { notificationRoutes } from './notifications/notifications.routes.ts';
 import type { Assets } from './pages/assets.ts';
-import type { CallApi, SendApi } from './pages/page-context.ts';
+import type { CallApi, PageDeps, SendApi } from './pages/page-context.ts';
 import { feedRoutes } from './posts/posts.feature.ts';
 import { walletRoutes } from './wallet/wallet.routes.ts';
 
@@ -88,6 +88,7 @@ export function createApp(deps: AppDeps): App {
   api.route('/', adminStatsRoutes(deps));
   app.route('/api/v1', api);
 
+  let pageDeps: PageDeps | undefined;
   if (deps.assets) {
     app.route('/', deps.assets.routes);
     // Pages render from the same API the SDK uses, called in-process with the viewer's credentials.
@@ -112,16 +113,18 @@ export function createApp(deps: AppDeps): App {
         seq: Number(res.headers.get(SEQ_HEADER) ?? 0),
       };
     };
-    const sendApi: SendApi = async (c, method, path, body) => {
+    const sendApi: SendApi = async (c, method, path, body, extraHeaders) => {
       const headers = new Headers({ 'x-request-id': c.get('requestId') });
       for (const name of ['cookie', 'authorization', 'user-agent', 'origin', 'referer', 'x-forwarded-for']) {
         const value = c.req.header(name);
         if (value) headers.set(name, value);
       }
       if (body !== undefined) headers.set('content-type', 'application/json');
+      for (const [name, value] of Object.entries(extraHeaders ?? {})) headers.set(name, value);
       // c.env carries the connection, so the API sees the same client address (its per-address limits).
+      // On the page's own origin: the API's CSRF rule compares the browser's Origin with the request URL's.
       const res = await app.request(
-        `/api/v1${path}`,
+        new URL(`/api/v1${path}`, c.req.url).href,
         { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) },
         c.env,
       );
@@ -129,19 +132,26 @@ export function createApp(deps: AppDeps): App {
       const json = res.headers.get('content-type')?.includes('application/json');
       return { status: res.status, data: json ? await res.json() : null, seq: 0 };
     };
-    app.route(
-      '/',
-      pageRoutes({
-        callApi,
-        sendApi,
-        logger: deps.logger,
-        currency: deps.config.currency,
-        assetUrl: deps.assets.url,
-      }),
-    );
+    pageDeps = {
+      callApi,
+      sendApi,
+      logger: deps.logger,
+      currency: deps.config.currency,
+      assetUrl: deps.assets.url,
+    };
+    app.route('/', pageRoutes(pageDeps));
   }
 
-  app.notFound(notFoundHandler);
-  app.onError(errorHandler(deps.logger));
+  // A browser following a dead link (or meeting an outage) outside /api/ gets an HTML page with the
+  // layout; API clients and everything under /api/ keep the contract's JSON.
+  const onError = errorHandler(deps.logger);
+  app.notFound((c) =>
+    pageDeps && wantsHtml(c)
+      ? htmlErrorPage(pageDeps, c, new AppError('not_found', 'No such page'))
+      : notFoundHandler(c),
+  );
+  app.onError((error, c) =>
+    pageDeps && wantsHtml(c) ? htmlErrorPage(pageDeps, c, error) : onError(error, c),
+  );
   return app;
 }

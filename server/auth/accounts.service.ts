@@ -204,7 +204,10 @@ export async function login(ctx: AuthContext, input: LoginInput, client: ClientI
   // Only someone who knows the password learns these.
   if (user.suspended_at) throw suspended();
   if (!user.email_verified_at) {
-    throw new AppError('email_not_verified', 'Verify your email first; a new code can be sent');
+    // The address to verify, for the sign-in page's link to /verify: the caller has proven the password.
+    throw new AppError('email_not_verified', 'Verify your email first; a new code can be sent', {
+      email: user.email,
+    });
   }
   // The ceiling bounds guessing: the owner's own sign-ins give their try back.
   const [, signedIn] = await both(

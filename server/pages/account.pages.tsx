@@ -1,5 +1,7 @@
-// Sign-up, verification, login (password or emailed code) and password reset pages. The forms work
-// through the bundle: the CAPTCHA is proof-of-work solved in the browser by the ALTCHA widget.
+// Sign-up, verification, login (password or emailed code) and password reset pages. Every form posts
+// (account.forms.ts), so nothing typed ever lands in a URL even before the script runs. The forms behind
+// the CAPTCHA (proof-of-work solved in the browser by the ALTCHA widget) need the script and say so;
+// verifying an email and choosing a new password work without it.
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { AppEnv } from '../http/env.ts';
@@ -20,6 +22,23 @@ function Captcha({ deps }: { deps: PageDeps }) {
     />
   );
 }
+
+/** Said on the page when scripts are off: the CAPTCHA is solved by the script, so these forms need it. */
+export const ScriptNeeded = ({ what }: { what: string }) => (
+  <noscript>
+    <p class="flash error script-needed">
+      {what} needs JavaScript for the anti-abuse check (a small puzzle your browser solves instead of a
+      picture test). Turn JavaScript on for this site and reload the page: until then this form cannot go
+      through.
+    </p>
+  </noscript>
+);
+
+/** Where the form route sends the person back to when the page must be shown again. */
+const Back = ({ c }: { c: Context<AppEnv> }) => {
+  const url = new URL(c.req.url);
+  return <input type="hidden" name="back" value={`${url.pathname}${url.search}`} />;
+};
 
 const page = (deps: PageDeps, c: Context<AppEnv>, title: string, name: string, body: Child) =>
   c.html(
@@ -46,7 +65,10 @@ export const loginPage = (deps: PageDeps, c: Context<AppEnv>) => {
     'login',
     <>
       <h1>Log in</h1>
-      <form id="login-form" class="card stack" data-next={next}>
+      <ScriptNeeded what="Signing in" />
+      <form id="login-form" class="card stack" method="post" action="/login" data-next={next}>
+        <Back c={c} />
+        <input type="hidden" name="next" value={next} />
         <label>
           Email or username
           <input name="login" required autocomplete="username" />
@@ -61,7 +83,9 @@ export const loginPage = (deps: PageDeps, c: Context<AppEnv>) => {
           <button type="submit">Log in</button>
         </div>
       </form>
-      <form id="code-form" class="card stack" data-next={next}>
+      <form id="code-form" class="card stack" method="post" action="/login-code" data-next={next}>
+        <Back c={c} />
+        <input type="hidden" name="next" value={next} />
         <h2>Or get a one-time code by email</h2>
         <label>
           Email
@@ -93,7 +117,9 @@ export const registerPage = (deps: PageDeps, c: Context<AppEnv>) =>
     'register',
     <>
       <h1>Create your account</h1>
-      <form id="register-form" class="card stack">
+      <ScriptNeeded what="Signing up" />
+      <form id="register-form" class="card stack" method="post" action="/register">
+        <Back c={c} />
         <label>
           Email
           <input name="email" type="email" required autocomplete="email" />
@@ -130,7 +156,8 @@ export const verifyPage = (deps: PageDeps, c: Context<AppEnv>) =>
     'verify',
     <>
       <h1>Check your email</h1>
-      <form id="verify-form" class="card stack">
+      <form id="verify-form" class="card stack" method="post" action="/verify">
+        <Back c={c} />
         <p>We sent a 6-digit code. Enter it to finish signing up.</p>
         <label>
           Email
@@ -144,7 +171,7 @@ export const verifyPage = (deps: PageDeps, c: Context<AppEnv>) =>
         <div class="notice" role="status" />
         <div class="actions">
           <button type="submit">Verify</button>
-          <button type="button" class="secondary" id="resend">
+          <button type="submit" class="secondary" id="resend" formaction="/verify/resend" formnovalidate>
             Send a new code
           </button>
         </div>
@@ -162,7 +189,9 @@ export const resetPasswordPage = (deps: PageDeps, c: Context<AppEnv>) => {
     token ? (
       <>
         <h1>Choose a new password</h1>
-        <form id="reset-form" class="card stack" data-token={token}>
+        <form id="reset-form" class="card stack" method="post" action="/reset-password" data-token={token}>
+          <Back c={c} />
+          <input type="hidden" name="token" value={token} />
           <label>
             New password
             <input name="password" type="password" required minlength={8} autocomplete="new-password" />
@@ -177,7 +206,9 @@ export const resetPasswordPage = (deps: PageDeps, c: Context<AppEnv>) => {
     ) : (
       <>
         <h1>Reset your password</h1>
-        <form id="forgot-form" class="card stack">
+        <ScriptNeeded what="Asking for a reset link" />
+        <form id="forgot-form" class="card stack" method="post" action="/forgot-password">
+          <Back c={c} />
           <label>
             Email
             <input name="email" type="email" required autocomplete="email" />

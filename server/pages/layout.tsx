@@ -7,6 +7,8 @@ export interface Viewer {
   username: string;
   displayName: string;
   unreadCount: number;
+  /** member, moderator or admin: who may delete others' posts and comments. */
+  role?: string;
 }
 
 export interface LayoutProps {
@@ -27,6 +29,7 @@ export interface LayoutProps {
 
 const links = [
   { href: '/', label: 'Feed' },
+  { href: '/home', label: 'Home', auth: true },
   { href: '/events', label: 'Events' },
   { href: '/wallet', label: 'Wallet', auth: true },
 ];
@@ -75,9 +78,15 @@ export function Layout(props: LayoutProps) {
                     </span>
                   </a>
                   <a href={`/u/${props.viewer.username}`}>@{props.viewer.username}</a>
-                  <button class="link" type="button" id="logout">
-                    Log out
-                  </button>
+                  <a href="/settings" aria-current={props.path === '/settings' ? 'page' : undefined}>
+                    Settings
+                  </a>
+                  {/* A form, so logging out works before (or without) the script. */}
+                  <form method="post" action="/logout" id="logout-form">
+                    <button class="link" type="submit" id="logout">
+                      Log out
+                    </button>
+                  </form>
                 </>
               ) : (
                 <>

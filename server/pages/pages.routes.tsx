@@ -3,14 +3,21 @@
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import type { AppEnv } from '../http/env.ts';
-import { toAppError } from '../lib/errors.ts';
+import { accountForms } from './account.forms.ts';
 import { loginPage, registerPage, resetPasswordPage, verifyPage } from './account.pages.tsx';
+import { eventFormRoutes } from './event-form.pages.tsx';
 import { eventPage, eventsPage } from './events.pages.tsx';
-import { feedPage, postPage, profilePage } from './feed.pages.tsx';
-import { takeFlash } from './flash.ts';
-import { Layout } from './layout.tsx';
+import { feedForms } from './feed.forms.ts';
+import { feedPage, homePage, postPage, profilePage } from './feed.pages.tsx';
+import { htmlErrorPage } from './not-found.tsx';
 import type { PageDeps } from './page-context.ts';
+import { settingsForms } from './settings.forms.ts';
+import { settingsPage } from './settings.pages.tsx';
+import { walletForms } from './wallet.forms.ts';
 import { notificationsPage, walletPage } from './wallet.pages.tsx';
+
+// Unknown paths and app-level failures of a browser's page request (app.ts) render through this too.
+export { htmlErrorPage, wantsHtml } from './not-found.tsx';
 
 export function pageRoutes(deps: PageDeps): Hono<AppEnv> {
   const pages = new Hono<AppEnv>();
@@ -29,6 +36,9 @@ export function pageRoutes(deps: PageDeps): Hono<AppEnv> {
         frameAncestors: ["'none'"],
       },
       crossOriginEmbedderPolicy: false,
+      // no-referrer (the default) makes Chromium send `Origin: null` with a form's POST, which the API's
+      // CSRF rule refuses: same-origin keeps the Origin for our own forms and tells other sites nothing.
+      referrerPolicy: 'same-origin',
     }),
   );
   pages.use(async (c, next) => {
@@ -39,40 +49,24 @@ export function pageRoutes(deps: PageDeps): Hono<AppEnv> {
   });
   // A person gets an HTML page, not the API's JSON, when a page cannot be drawn (e.g. 503 while
   // PostgreSQL is away); the status stays the API's.
-  pages.onError((error, c) => {
-    const appError = toAppError(error);
-    if (appError.code === 'internal') deps.logger?.error({ err: error, path: c.req.path }, 'page failed');
-    const title = appError.code === 'unavailable' ? 'Temporarily unavailable' : 'Something went wrong';
-    return c.html(
-      <Layout
-        flash={takeFlash(c)}
-        title={title}
-        page="none"
-        path={c.req.path}
-        viewer={null}
-        seq={0}
-        assetUrl={deps.assetUrl}
-      >
-        <h1>{title}</h1>
-        <p class="card">
-          {appError.code === 'unavailable'
-            ? 'Plaza cannot reach its database right now. Please try again in a moment.'
-            : 'We could not show this page. Please try again.'}
-        </p>
-      </Layout>,
-      appError.status,
-    );
-  });
+  pages.onError((error, c) => htmlErrorPage(deps, c, error));
   pages.get('/', (c) => feedPage(deps, c));
   pages.get('/posts/:id', (c) => postPage(deps, c));
   pages.get('/u/:username', (c) => profilePage(deps, c));
+  pages.get('/home', (c) => homePage(deps, c));
+  feedForms(pages, deps);
+  eventFormRoutes(pages, deps);
   pages.get('/events', (c) => eventsPage(deps, c));
   pages.get('/events/:id', (c) => eventPage(deps, c));
+  walletForms(pages, deps);
   pages.get('/wallet', (c) => walletPage(deps, c));
   pages.get('/notifications', (c) => notificationsPage(deps, c));
   pages.get('/login', (c) => loginPage(deps, c));
   pages.get('/register', (c) => registerPage(deps, c));
   pages.get('/verify', (c) => verifyPage(deps, c));
   pages.get('/reset-password', (c) => resetPasswordPage(deps, c));
+  accountForms(pages, deps);
+  pages.get('/settings', (c) => settingsPage(deps, c));
+  settingsForms(pages, deps);
   return pages;
 }

@@ -27,7 +27,11 @@ export function waitText(ms: number): string {
 }
 
 /** The first validation issue as a sentence: "Title: at most 120 characters" rather than the validator's words. */
-function validationText(details: Record<string, unknown> | undefined, message: string): string {
+function validationText(
+  details: Record<string, unknown> | undefined,
+  message: string,
+  labels?: Record<string, string>,
+): string {
   const issues = details?.issues;
   if (!Array.isArray(issues) || issues.length === 0) return message;
   const first = issues[0] as { path?: unknown; message?: unknown };
@@ -41,10 +45,17 @@ function validationText(details: Record<string, unknown> | undefined, message: s
       ? `at least ${tooSmall[1]} characters`
       : raw.replace(/^Invalid input: /, '');
   const name = field.split('.').pop() ?? '';
-  return name ? `${name.charAt(0).toUpperCase()}${name.slice(1)}: ${said}` : said;
+  const label = labels?.[name] ?? `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+  return name ? `${label}: ${said}` : said;
 }
 
-export function refusalOf(status: number, body: unknown, here = '/'): Refusal {
+/** `labels` names fields as the page does ("body" is the "Post" on a composer). */
+export function refusalOf(
+  status: number,
+  body: unknown,
+  here = '/',
+  labels?: Record<string, string>,
+): Refusal {
   if (!isApiError(body)) {
     return status === 503
       ? { text: 'Plaza cannot reach its database right now. Please try again in a moment.' }
@@ -61,10 +72,14 @@ export function refusalOf(status: number, body: unknown, here = '/'): Refusal {
         text: 'You are signed out (perhaps in another tab).',
         link: { href: `/login?next=${encodeURIComponent(here)}`, label: 'Sign in again' },
       };
-    case 'email_not_verified':
-      return { text: 'Verify your email first.', link: { href: '/verify', label: 'Enter your code' } };
+    case 'email_not_verified': {
+      // A sign-in with the right password learns the address (details.email): the page comes prefilled.
+      const email = typeof details?.email === 'string' ? details.email : '';
+      const href = email ? `/verify?email=${encodeURIComponent(email)}` : '/verify';
+      return { text: 'Verify your email first.', link: { href, label: 'Enter your code' } };
+    }
     case 'validation_failed':
-      return { text: validationText(details, message) };
+      return { text: validationText(details, message, labels) };
     case 'unavailable':
       return { text: 'Plaza cannot reach its database right now. Please try again in a moment.' };
     case 'internal':

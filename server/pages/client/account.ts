@@ -75,7 +75,9 @@ export function verifyPage(ctx: PageContext): void {
     await ctx.client.auth.verifyEmail(field(data, 'email'), field(data, 'code'));
     location.href = '/';
   });
-  $('#resend')?.addEventListener('click', () => {
+  $('#resend')?.addEventListener('click', (event) => {
+    // A submit button to /verify/resend for the page without the script; here the SDK sends it.
+    event.preventDefault();
     const email = field(new FormData(form), 'email');
     void ctx.client.auth.resendVerification(email).then(() => notice(form, 'A new code is on its way.'));
   });

@@ -76,6 +76,7 @@ export function refusalOfError(error: unknown): Refusal {
   return { text: 'Something went wrong. Please try again.' };
 }
 
+/** A refusal in the same words the form routes use (refusals.ts): what happened and what to do next. */
 export function errorMessage(error: unknown): string {
   reportSignedOut(error);
   return refusalOfError(error).text;
