@@ -2,7 +2,7 @@
 import type { Event, Page } from '@plaza/client/protocol';
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/env.ts';
-import { EventCard, EventCounts } from './components/event-card.tsx';
+import { EventCard, EventCounts, ParticipationForm } from './components/event-card.tsx';
 import { formatMoney } from './components/format.ts';
 import { Time } from './components/time.tsx';
 import { takeFlash } from './flash.ts';
@@ -26,8 +26,16 @@ export async function eventsPage(deps: PageDeps, c: Context<AppEnv>) {
       viewer={viewer}
       seq={events.seq}
       assetUrl={deps.assetUrl}
+      data={{ currency: deps.currency }}
     >
-      <h1>Upcoming events</h1>
+      <div class="page-head">
+        <h1>Upcoming events</h1>
+        {viewer ? (
+          <a class="button" href="/events/new">
+            New event
+          </a>
+        ) : null}
+      </div>
       <div id="events">
         {items.map((event) => (
           <EventCard event={event} currency={deps.currency} />
@@ -39,39 +47,6 @@ export async function eventsPage(deps: PageDeps, c: Context<AppEnv>) {
           <a href={`/events?cursor=${encodeURIComponent(events.data.nextCursor)}`}>Later events</a>
         </div>
       ) : null}
-      {viewer ? (
-        <form id="event-form" class="card stack">
-          <h2>Create an event</h2>
-          <label>
-            Title
-            <input name="title" required maxlength={200} />
-          </label>
-          <label>
-            Description
-            <textarea name="description" required maxlength={10000} />
-          </label>
-          <label>
-            Location
-            <input name="location" maxlength={200} />
-          </label>
-          <label>
-            Starts
-            <input name="startsAt" type="datetime-local" required />
-          </label>
-          <label>
-            Ends
-            <input name="endsAt" type="datetime-local" required />
-          </label>
-          <label>
-            Capacity (empty for unlimited)
-            <input name="capacity" type="number" min={1} />
-          </label>
-          <div class="error" role="alert" />
-          <div>
-            <button type="submit">Create</button>
-          </div>
-        </form>
-      ) : null}
     </Layout>,
   );
 }
@@ -81,43 +56,57 @@ export async function eventPage(deps: PageDeps, c: Context<AppEnv>) {
   const [viewer, event] = await Promise.all([loadViewer(deps, c), deps.callApi<Event>(c, `/events/${id}`)]);
   if (event.status !== 200) return NotFoundPage(deps, c, viewer, 'No such event.');
   const e = event.data;
+  const actor = c.var.actor;
+  const organizer = actor?.username === e.organizer.username;
+  const mayCancel = organizer || actor?.role === 'moderator' || actor?.role === 'admin';
+  const price = e.priceCents > 0 ? formatMoney(e.priceCents, deps.currency) : null;
+  const here = `/events/${e.id}`;
   return c.html(
     <Layout
       flash={takeFlash(c)}
       title={e.title}
       page="event"
-      path={`/events/${e.id}`}
+      path={here}
       viewer={viewer}
       seq={event.seq}
       assetUrl={deps.assetUrl}
-      data={{ 'event-id': e.id }}
+      data={{ 'event-id': e.id, currency: deps.currency }}
     >
-      <article class="card" id={`event-${e.id}`} data-event-id={e.id}>
+      <article class="card event-page" id={`event-${e.id}`} data-event-id={e.id}>
         <h1>{e.title}</h1>
-        <div class="meta">
+        <p class="event-when">
           <Time iso={e.startsAt} /> – <Time iso={e.endsAt} />
-          {e.location ? ` · ${e.location}` : ''} · by{' '}
+        </p>
+        <p class="meta">
+          {e.location ? `${e.location} · ` : ''}by{' '}
           <a href={`/u/${e.organizer.username}`}>{e.organizer.displayName}</a>
-          {e.priceCents > 0 ? ` · ${formatMoney(e.priceCents, deps.currency)}` : ' · free'}
-        </div>
-        {e.status !== 'published' ? <p class="error">This event is {e.status}.</p> : null}
+        </p>
+        <p class="event-price">{price ? `${price} · pay to attend` : 'Free'}</p>
+        {e.status !== 'published' ? <p class="flash error">This event is {e.status}.</p> : null}
         <p class="body">{e.description}</p>
         <EventCounts event={e} />
+        <p>
+          <a href={`${here}/participants`}>See who is going</a>
+        </p>
         {viewer && e.status === 'published' ? (
-          <p class="actions">
-            <button type="button" id="participation" data-status={e.myStatus ?? ''}>
-              {e.myStatus ? 'Leave' : 'Join'}
-            </button>
-            <span id="my-status" class="meta">
-              {e.myStatus ? `You are ${e.myStatus.replace('_', ' ')}.` : ''}
-            </span>
-          </p>
+          <ParticipationForm event={e} price={price} back={here} />
         ) : e.status === 'published' ? (
           <p>
-            <a href={`/login?next=/events/${e.id}`}>Log in</a> to join.
+            <a href={`/login?next=${here}`}>Log in</a> to join.
           </p>
         ) : null}
-        <div class="error" role="alert" />
+        {e.status === 'published' && (organizer || mayCancel) ? (
+          <p class="actions organizer-tools">
+            {organizer ? (
+              <a class="button secondary" href={`${here}/edit`}>
+                Edit
+              </a>
+            ) : null}
+            <a class="button danger" href={`${here}/cancel`}>
+              Cancel event
+            </a>
+          </p>
+        ) : null}
       </article>
     </Layout>,
   );

@@ -17,6 +17,8 @@ export interface ApiCall {
   /** Under /api/v1. */
   path: string;
   body?: unknown;
+  /** Extra request headers (the transfer form's Idempotency-Key). */
+  headers?: Record<string, string>;
 }
 
 export interface FormAction {
@@ -26,6 +28,8 @@ export interface FormAction {
   done?: string | ((data: unknown) => string | undefined);
   /** Where to go after it worked, when not back to the page (a new post's page, say). */
   next?: (data: unknown, fields: FormFields) => string | undefined;
+  /** Field names as the page calls them in a refusal ({ body: 'Post' }: "Post: at most 5000 characters"). */
+  labels?: Record<string, string>;
 }
 
 /** The page to go back to: the form's `back` field when it is a path of ours, else the form's own page. */
@@ -59,13 +63,13 @@ export function formRoute(pages: Hono<AppEnv>, deps: PageDeps, path: string, act
     const fields = await fieldsOf(c);
     const back = backOf(c, fields);
     const call = action.call(fields, c);
-    const result = await deps.sendApi(c, call.method, call.path, call.body);
+    const result = await deps.sendApi(c, call.method, call.path, call.body, call.headers);
     if (result.status >= 200 && result.status < 300) {
       const text = typeof action.done === 'function' ? action.done(result.data) : action.done;
       if (text) setFlash(c, { kind: 'ok', text });
       return c.redirect(action.next?.(result.data, fields) ?? back, 303);
     }
-    const refusal = refusalOf(result.status, result.data, back);
+    const refusal = refusalOf(result.status, result.data, back, action.labels);
     setFlash(c, { kind: 'error', text: refusal.text, ...(refusal.link ? { link: refusal.link } : {}) });
     // Signed out: straight to the sign-in page, which comes back here afterwards.
     if (result.status === 401 && refusal.link) return c.redirect(refusal.link.href, 303);

@@ -23,6 +23,7 @@ export type SendApi = (
   method: 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   path: string,
   body?: unknown,
+  headers?: Record<string, string>,
 ) => Promise<ApiResult<unknown>>;
 
 export interface PageDeps {
@@ -37,13 +38,14 @@ export interface PageDeps {
 export async function loadViewer(deps: PageDeps, c: Context<AppEnv>): Promise<Viewer | null> {
   if (!c.var.actor) return null;
   const [me, notifications] = await Promise.all([
-    deps.callApi<{ username: string; displayName: string }>(c, '/me'),
+    deps.callApi<{ username: string; displayName: string; role?: string }>(c, '/me'),
     deps.callApi<{ unreadCount?: number }>(c, '/notifications?limit=1'),
   ]);
   if (me.status !== 200) return null;
   return {
     username: me.data.username,
     displayName: me.data.displayName,
+    role: me.data.role,
     unreadCount: notifications.status === 200 ? (notifications.data.unreadCount ?? 0) : 0,
   };
 }

@@ -2,6 +2,7 @@
 import type { Notification, Page, Transfer, Wallet } from '@plaza/client/protocol';
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/env.ts';
+import { MAX_MEMO_LENGTH } from '../wallet/wallet.schema.ts';
 import { formatMoney } from './components/format.ts';
 import { NotificationItem } from './components/notification-item.tsx';
 import { TransferRow } from './components/transfer-row.tsx';
@@ -47,19 +48,22 @@ export async function walletPage(deps: PageDeps, c: Context<AppEnv>) {
           </div>
         ) : null}
       </section>
-      <form id="transfer-form" class="card stack">
+      <form id="transfer-form" class="card stack" method="post" action="/wallet/transfer">
         <h2>Send money</h2>
+        <input type="hidden" name="back" value="/wallet" />
+        {/* Drawn per rendering: posting this same form twice is one transfer, not two. */}
+        <input type="hidden" name="idempotencyKey" value={crypto.randomUUID()} />
         <label>
           To (username)
           <input name="to" required pattern="[A-Za-z0-9_]{3,30}" />
         </label>
         <label>
           Amount ({currency})
-          <input name="amount" type="number" min="0.01" step="0.01" required />
+          <input name="amount" inputmode="decimal" pattern="[0-9]+([.,][0-9]{1,2})?" required />
         </label>
         <label>
           Memo
-          <input name="memo" maxlength={200} />
+          <input name="memo" maxlength={MAX_MEMO_LENGTH} />
         </label>
         <div class="error" role="alert" />
         <div>
@@ -94,11 +98,12 @@ export async function notificationsPage(deps: PageDeps, c: Context<AppEnv>) {
       assetUrl={deps.assetUrl}
     >
       <h1>Notifications</h1>
-      <p>
-        <button type="button" class="secondary" id="read-all">
+      <form method="post" action="/notifications/read-all" id="read-all-form">
+        <input type="hidden" name="back" value="/notifications" />
+        <button type="submit" class="secondary" id="read-all">
           Mark all as read
         </button>
-      </p>
+      </form>
       <ul id="notifications" class="list">
         {items.map((notification) => (
           <NotificationItem notification={notification} />

@@ -1,25 +1,22 @@
-// Event listing and event page: going and waitlist counts move live as people join and leave.
-import type { Event } from '@plaza/client';
+// Event listing, event page and event form: counts and the viewer's own participation move live; the forms
+// the server rendered are done through the SDK instead, with times in the browser's zone.
+import type { CreateEventInput, Event, ParticipationStatus } from '@plaza/client';
 import { EventCard } from '../components/event-card.tsx';
+import {
+  eventBody,
+  localFieldTime,
+  localInputValue,
+  participationLabel,
+  participationText,
+} from '../components/event-fields.ts';
 import type { PageContext } from './context.ts';
-import { $, html, onSubmit, setText } from './dom.ts';
+import { $, $$, html, onSubmit, setText } from './dom.ts';
 
 const currency = () => document.querySelector<HTMLElement>('[data-currency]')?.dataset.currency ?? 'EUR';
+const numbers = new Intl.NumberFormat();
 
 export async function eventsPage(ctx: PageContext): Promise<void> {
   const list = $('#events')!;
-  onSubmit($<HTMLFormElement>('#event-form'), async (data) => {
-    const capacity = String(data.get('capacity') ?? '');
-    const event = await ctx.client.events.create({
-      title: String(data.get('title') ?? ''),
-      description: String(data.get('description') ?? ''),
-      location: String(data.get('location') ?? '') || undefined,
-      startsAt: new Date(String(data.get('startsAt'))).toISOString(),
-      endsAt: new Date(String(data.get('endsAt'))).toISOString(),
-      capacity: capacity ? Number(capacity) : null,
-    });
-    location.href = `/events/${event.id}`;
-  });
   // The listing is in start order (then id, like the API): a new or moved event goes to its place.
   const show = (event: Event) => {
     document.getElementById(`event-${event.id}`)?.remove();
@@ -43,44 +40,90 @@ export async function eventsPage(ctx: PageContext): Promise<void> {
   );
 }
 
+/** "37 / 120" under each limited field as the person types. */
+function keepCounters(form: HTMLFormElement): void {
+  for (const counter of $$('.counter[data-for]', form)) {
+    const field = form.elements.namedItem(counter.dataset.for!) as HTMLInputElement | null;
+    const max = Number(field?.getAttribute('maxlength'));
+    if (!field || !max) continue;
+    const update = () => {
+      counter.textContent = `${numbers.format(field.value.length)} / ${numbers.format(max)}`;
+      counter.classList.toggle('near', field.value.length > max * 0.9);
+    };
+    field.addEventListener('input', update);
+    update();
+  }
+}
+
+/** New and edit forms: times shown and read in the browser's zone, sent as ISO with its offset. */
+export async function eventFormPage(ctx: PageContext): Promise<void> {
+  const form = $<HTMLFormElement>('#event-form');
+  if (!form) return;
+  keepCounters(form);
+  for (const input of $$<HTMLInputElement>('input[type="datetime-local"][data-iso]', form))
+    input.value = localInputValue(input.dataset.iso!);
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  setText('#time-zone-note', `Times are in your time zone${zone ? ` (${zone.replace(/_/g, ' ')})` : ''}.`);
+  const eventId = ctx.main.dataset.eventId;
+  onSubmit(form, async (data) => {
+    const fields = Object.fromEntries([...data].map(([k, v]) => [k, String(v)]));
+    const body = eventBody(
+      fields,
+      form.dataset.currency ?? currency(),
+      localFieldTime,
+    ) as unknown as CreateEventInput;
+    const event = eventId
+      ? await ctx.client.events.update(eventId, body)
+      : await ctx.client.events.create({ ...body, location: body.location || undefined });
+    location.href = `/events/${event.id}`;
+  });
+}
+
 export async function eventPage(ctx: PageContext): Promise<void> {
   const eventId = ctx.main.dataset.eventId!;
+  const form = $<HTMLFormElement>('#participation-form');
   const button = $<HTMLButtonElement>('#participation');
-  const error = $('.error');
-  const showStatus = (status: string | null) => {
-    if (!button) return;
-    button.dataset.status = status ?? '';
-    button.textContent = status ? 'Leave' : 'Join';
-    setText('#my-status', status ? `You are ${status.replace('_', ' ')}.` : '');
+  const state = {
+    myStatus: (button?.dataset.status || null) as ParticipationStatus | null,
+    goingCount: Number($('.going-count')?.textContent?.replace(/\D/g, '') ?? 0),
+    capacity: form?.dataset.capacity ? Number(form.dataset.capacity) : null,
+    price: form?.dataset.price || null,
+  };
+  const render = () => {
+    if (!form || !button) return;
+    button.dataset.status = state.myStatus ?? '';
+    button.textContent = participationLabel(state);
+    form.action = `/events/${eventId}/${state.myStatus ? 'leave' : 'join'}`;
+    const status = $('#my-status');
+    if (status) {
+      status.textContent = participationText(state);
+      status.className = `meta status-${state.myStatus ?? 'none'}`;
+    }
   };
   const showCounts = (going: number, waitlist: number) => {
-    setText('.going-count', going);
-    setText('.waitlist-count', waitlist);
+    state.goingCount = going;
+    setText('.going-count', numbers.format(going));
+    setText('.waitlist-count', numbers.format(waitlist));
+    render();
   };
-  button?.addEventListener('click', () => {
-    const joined = Boolean(button.dataset.status);
-    button.disabled = true;
-    if (error) error.textContent = '';
-    (joined ? ctx.client.events.leave(eventId) : ctx.client.events.join(eventId))
-      .then((result) => {
-        showStatus(result.status);
-        showCounts(result.goingCount, result.waitlistCount);
-      })
-      .catch((e: Error) => {
-        if (error) error.textContent = e.message;
-      })
-      .finally(() => {
-        button.disabled = false;
-      });
+  onSubmit(form, async () => {
+    const result = await (state.myStatus
+      ? ctx.client.events.leave(eventId)
+      : ctx.client.events.join(eventId));
+    state.myStatus = result.status;
+    showCounts(result.goingCount, result.waitlistCount);
   });
   await ctx.client.subscribe(
     `event:${eventId}`,
     {
       'event:participation': (data) => {
+        if (data.user.username === ctx.user) state.myStatus = data.status;
         showCounts(data.goingCount, data.waitlistCount);
-        if (data.user.username === ctx.user) showStatus(data.status);
       },
-      'event:updated': ({ event }) => showCounts(event.goingCount, event.waitlistCount),
+      'event:updated': ({ event }) => {
+        state.capacity = event.capacity;
+        showCounts(event.goingCount, event.waitlistCount);
+      },
     },
     { since: ctx.seq },
   );

@@ -1,7 +1,27 @@
-// A line of the wallet's history.
+// A line of the wallet's history. Only a completed transfer moved money: a pending or failed one is shown
+// as such (badge, muted or struck amount, the reason in words), never as money received.
 import type { Transfer } from '@plaza/client/protocol';
 import { formatMoney } from './format.ts';
 import { Time } from './time.tsx';
+
+const reasons: Record<string, string> = {
+  insufficient_funds: 'insufficient funds',
+};
+
+const kinds: Record<Transfer['kind'], string> = {
+  transfer: 'transfer',
+  event_ticket: 'event ticket',
+  refund: 'refund',
+  mint: 'mint',
+};
+
+const statusWords: Record<Transfer['status'], string> = {
+  pending: 'pending',
+  completed: 'completed',
+  failed: 'failed',
+};
+
+export const reasonInWords = (reason: string) => reasons[reason] ?? reason.replace(/_/g, ' ');
 
 export function TransferRow({
   transfer,
@@ -13,21 +33,42 @@ export function TransferRow({
   currency: string;
 }) {
   const incoming = transfer.to.username === me;
-  const other = incoming ? (transfer.from?.username ?? 'Plaza') : transfer.to.username;
+  const amount = formatMoney(transfer.amountCents, currency);
+  const sign = transfer.status === 'completed' ? (incoming ? '+' : '−') : '';
+  const party =
+    transfer.kind === 'mint' || !transfer.from ? (
+      <>Minted by Plaza</>
+    ) : incoming ? (
+      <>
+        from <a href={`/u/${transfer.from.username}`}>@{transfer.from.username}</a>
+      </>
+    ) : (
+      <>
+        to <a href={`/u/${transfer.to.username}`}>@{transfer.to.username}</a>
+      </>
+    );
   return (
-    <li class="card transfer" id={`transfer-${transfer.id}`} data-transfer-id={transfer.id}>
-      <div class="meta">
-        <Time iso={transfer.createdAt} relative /> · {transfer.kind.replace('_', ' ')} ·{' '}
-        <span class="transfer-status">{transfer.status}</span>
-        {transfer.failureReason ? ` (${transfer.failureReason.replace('_', ' ')})` : ''}
+    <li
+      class={`card transfer status-${transfer.status} ${incoming ? 'incoming' : 'outgoing'}`}
+      id={`transfer-${transfer.id}`}
+      data-transfer-id={transfer.id}
+      data-status={transfer.status}
+    >
+      <div class="transfer-line">
+        <span class={`amount ${transfer.status === 'completed' ? (incoming ? 'in' : 'out') : 'void'}`}>
+          {sign}
+          {amount}
+        </span>
+        <span class="party">{party}</span>
+        <span class={`pill transfer-status status-${transfer.status}`}>{statusWords[transfer.status]}</span>
       </div>
-      <div>
-        <strong>
-          {incoming ? '+' : '−'}
-          {formatMoney(transfer.amountCents, currency)}
-        </strong>{' '}
-        {incoming ? 'from' : 'to'} @{other}
-        {transfer.memo ? ` — ${transfer.memo}` : ''}
+      <div class="meta">
+        <Time iso={transfer.createdAt} relative /> · {kinds[transfer.kind]}
+        {transfer.status === 'failed' && transfer.failureReason ? (
+          <span class="failure"> · not sent: {reasonInWords(transfer.failureReason)}</span>
+        ) : null}
+        {transfer.status === 'pending' ? ' · being processed' : ''}
+        {transfer.memo ? <span class="memo"> — {transfer.memo}</span> : null}
       </div>
     </li>
   );
