@@ -1,78 +1,83 @@
-// Feed, post and profile pages: new posts, comments and counters arrive live.
+// Feed, home, post and profile pages: the forms done live (feed-forms.ts), and new posts, comments and
+// counters arriving live. Items are drawn with the server's own components.
 import type { Post } from '@plaza/client';
 import { CommentItem } from '../components/comment-item.tsx';
-import { PostCard } from '../components/post-card.tsx';
+import { nounFor } from '../components/format.ts';
+import { LikeButton, PostCard } from '../components/post-card.tsx';
 import type { PageContext } from './context.ts';
-import { $, onSubmit, setText, upsert } from './dom.ts';
+import { $, html, setText, upsert } from './dom.ts';
+import { liveForms, wireCounters } from './feed-forms.ts';
+
+const here = () => `${location.pathname}${location.search}`;
+
+function card(ctx: PageContext, post: Post, link = true) {
+  return PostCard({ post, link, viewer: ctx.user ? { username: ctx.user } : null, back: here() });
+}
 
 function updateStats(postId: string, likeCount: number, commentCount: number): void {
-  const card = document.getElementById(`post-${postId}`);
-  if (!card) return;
-  setText('.like-count', likeCount, card);
-  setText('.comment-count', commentCount, card);
+  const el = document.getElementById(`post-${postId}`);
+  if (!el) return;
+  setText('.like-count', likeCount, el);
+  setText('.like-noun', nounFor(likeCount, 'like'), el);
+  setText('.comment-count', commentCount, el);
+  setText('.comment-noun', nounFor(commentCount, 'comment'), el);
 }
 
-function replacePost(post: Post): void {
-  const card = document.getElementById(`post-${post.id}`);
-  if (!card) return;
+function replacePost(ctx: PageContext, post: Post): void {
+  const el = document.getElementById(`post-${post.id}`);
+  if (!el) return;
   // likedByMe in a push is not about this viewer: keep what the page knows.
-  const liked = $('[data-like]', card)?.getAttribute('aria-pressed') === 'true';
-  upsert(
-    card.parentElement!,
-    PostCard({
-      post: { ...post, likedByMe: liked },
-      link: card.querySelector('.meta a[href^="/posts/"]') !== null,
-    }),
-    card.id,
-  );
+  const likedByMe = $('[data-like]', el)?.getAttribute('aria-pressed') === 'true';
+  const link = el.querySelector('.meta a[href^="/posts/"]') !== null;
+  upsert(el.parentElement!, card(ctx, { ...post, likedByMe }, link), el.id);
 }
 
-/** Like buttons anywhere on the page. */
-export function wireLikes(ctx: PageContext): void {
-  document.addEventListener('click', (event) => {
-    const button = (event.target as Element).closest<HTMLButtonElement>('[data-like]');
-    if (!button) return;
-    if (!ctx.user) {
-      location.href = '/login';
-      return;
-    }
-    const liked = button.getAttribute('aria-pressed') === 'true';
-    const id = button.dataset.like!;
-    button.disabled = true;
-    (liked ? ctx.client.posts.unlike(id) : ctx.client.posts.like(id))
-      .then((result) => {
-        button.setAttribute('aria-pressed', String(result.liked));
-        button.classList.toggle('liked', result.liked);
-        setText('.like-count', result.likeCount, button);
-      })
-      .finally(() => {
-        button.disabled = false;
-      });
+/** Likes, on whichever card: the heart fills (aria-pressed) and the form now unlikes. */
+function wireLikes(ctx: PageContext): void {
+  liveForms({
+    'form.like-form': async (form) => {
+      const button = $<HTMLButtonElement>('[data-like]', form)!;
+      const id = button.dataset.like!;
+      const liked = button.getAttribute('aria-pressed') === 'true';
+      const result = await (liked ? ctx.client.posts.unlike(id) : ctx.client.posts.like(id));
+      form.action = `/posts/${id}/${result.liked ? 'unlike' : 'like'}`;
+      button.outerHTML = html(
+        LikeButton({ post: { id, likedByMe: result.liked, likeCount: result.likeCount } }),
+      );
+      $<HTMLButtonElement>('[data-like]', form)?.focus();
+    },
   });
 }
 
-export async function feedPage(ctx: PageContext): Promise<void> {
-  const list = $('#posts')!;
-  wireLikes(ctx);
-  onSubmit($<HTMLFormElement>('#composer'), async (data) => {
-    const post = await ctx.client.posts.create(String(data.get('body') ?? ''));
-    upsert(list, PostCard({ post }), `post-${post.id}`);
-    $<HTMLFormElement>('#composer')!.reset();
+function wireComposer(ctx: PageContext, list: Element): void {
+  wireCounters();
+  liveForms({
+    '#composer': async (form, data) => {
+      const post = await ctx.client.posts.create(String(data.get('body') ?? ''));
+      upsert(list, card(ctx, post), `post-${post.id}`);
+      $('.empty')?.remove();
+      form.reset();
+      form.querySelector('textarea')?.dispatchEvent(new Event('input'));
+    },
   });
-  await followFeed(ctx, list, () => true);
 }
 
-/** Live feed pushes into `list`: new posts of `accepts` authors on top, edits, deletions and counters. */
-async function followFeed(ctx: PageContext, list: Element, accepts: (post: Post) => boolean): Promise<void> {
+/** Live pushes into `list`: new posts of `accepts` authors on top, edits, deletions and counters. */
+async function followFeed(
+  ctx: PageContext,
+  topic: 'feed' | 'home',
+  list: Element,
+  accepts: (post: Post) => boolean,
+): Promise<void> {
   await ctx.client.subscribe(
-    'feed',
+    topic,
     {
       'post:created': ({ post }) => {
         if (!accepts(post) || document.getElementById(`post-${post.id}`)) return;
-        upsert(list, PostCard({ post }), `post-${post.id}`);
+        upsert(list, card(ctx, post), `post-${post.id}`);
         $('.empty')?.remove();
       },
-      'post:updated': ({ post }) => replacePost(post),
+      'post:updated': ({ post }) => replacePost(ctx, post),
       'post:deleted': ({ postId }) => document.getElementById(`post-${postId}`)?.remove(),
       'post:stats': ({ postId, likeCount, commentCount }) => updateStats(postId, likeCount, commentCount),
     },
@@ -80,53 +85,99 @@ async function followFeed(ctx: PageContext, list: Element, accepts: (post: Post)
   );
 }
 
+/** `/` and `/home`: the topic is the page's (data-topic). A later page (a cursor) takes no new posts on top. */
+export async function feedPage(ctx: PageContext): Promise<void> {
+  const list = $('#posts')!;
+  wireLikes(ctx);
+  wireComposer(ctx, list);
+  const topic = ctx.main.dataset.topic === 'home' ? 'home' : 'feed';
+  const newest = !new URLSearchParams(location.search).has('cursor');
+  await followFeed(ctx, topic, list, () => newest);
+}
+
 export async function postPage(ctx: PageContext): Promise<void> {
   const postId = ctx.main.dataset.postId!;
+  const postAuthor = ctx.main.dataset.postAuthor ?? '';
+  const moderator = ctx.main.dataset.viewerModerator === 'true';
   const comments = $('#comments')!;
+  const drawComment = (comment: Parameters<typeof CommentItem>[0]['comment']) =>
+    upsert(
+      comments,
+      CommentItem({
+        comment,
+        back: here(),
+        canDelete:
+          ctx.user !== '' && (moderator || ctx.user === postAuthor || ctx.user === comment.author.username),
+      }),
+      `comment-${comment.id}`,
+      'beforeend',
+    );
   wireLikes(ctx);
-  onSubmit($<HTMLFormElement>('#comment-form'), async (data) => {
-    const comment = await ctx.client.posts.comment(postId, String(data.get('body') ?? ''));
-    upsert(comments, CommentItem({ comment }), `comment-${comment.id}`, 'beforeend');
-    $<HTMLFormElement>('#comment-form')!.reset();
+  wireCounters();
+  liveForms({
+    '#comment-form': async (form, data) => {
+      drawComment(await ctx.client.posts.comment(postId, String(data.get('body') ?? '')));
+      form.reset();
+      form.querySelector('textarea')?.dispatchEvent(new Event('input'));
+    },
+    '#edit-form': async (_form, data) => {
+      replacePost(ctx, await ctx.client.posts.update(postId, String(data.get('body') ?? '')));
+      $<HTMLDetailsElement>('#edit-post')!.open = false;
+    },
+    '#delete-form': async () => {
+      await ctx.client.posts.delete(postId);
+      location.href = '/';
+    },
+    'details.delete-comment form': async (form) => {
+      const item = form.closest<HTMLElement>('.comment')!;
+      await ctx.client.posts.deleteComment(item.dataset.commentId!);
+      item.remove();
+    },
   });
   await ctx.client.subscribe(
     `post:${postId}`,
     {
       'comment:created': ({ comment }) => {
-        if (!document.getElementById(`comment-${comment.id}`)) {
-          upsert(comments, CommentItem({ comment }), `comment-${comment.id}`, 'beforeend');
-        }
+        if (!document.getElementById(`comment-${comment.id}`)) drawComment(comment);
       },
       'comment:deleted': ({ commentId }) => document.getElementById(`comment-${commentId}`)?.remove(),
       'post:stats': ({ postId: id, likeCount, commentCount }) => updateStats(id, likeCount, commentCount),
-      'post:updated': ({ post }) => replacePost(post),
+      'post:updated': ({ post }) => replacePost(ctx, post),
       'post:deleted': () => {
-        ctx.main.innerHTML = '<h1>Deleted</h1><p class="card">This post was deleted.</p>';
+        ctx.main.innerHTML =
+          '<h1>Deleted</h1><p class="card">This post was deleted. <a href="/">Back to the feed</a></p>';
       },
     },
     { since: ctx.seq },
   );
 }
 
+/** The follow button says the state (✓ Following / Follow), and the follower count moves with it. */
+function showFollowing(form: HTMLFormElement, username: string, following: boolean, followerCount: number) {
+  const button = $<HTMLButtonElement>('#follow', form)!;
+  form.action = `/u/${username}/${following ? 'unfollow' : 'follow'}`;
+  button.dataset.following = String(following);
+  button.setAttribute('aria-pressed', String(following));
+  button.className = following ? 'secondary following' : '';
+  button.title = `${following ? 'Unfollow' : 'Follow'} @${username}`;
+  button.textContent = following ? '✓ Following' : 'Follow';
+  setText('#follower-count', followerCount);
+  setText('#follower-noun', nounFor(followerCount, 'follower'));
+}
+
 export async function profilePage(ctx: PageContext): Promise<void> {
-  wireLikes(ctx);
-  const button = $<HTMLButtonElement>('#follow');
   const username = ctx.main.dataset.username!;
-  button?.addEventListener('click', () => {
-    const following = button.dataset.following === 'true';
-    button.disabled = true;
-    (following ? ctx.client.users.unfollow(username) : ctx.client.users.follow(username))
-      .then((result) => {
-        button.dataset.following = String(result.following);
-        button.textContent = result.following ? 'Unfollow' : 'Follow';
-        setText('#follower-count', result.followerCount);
-      })
-      .finally(() => {
-        button.disabled = false;
-      });
+  wireLikes(ctx);
+  liveForms({
+    '#follow-form': async (form) => {
+      const following = $('#follow', form)?.dataset.following === 'true';
+      const result = await (following
+        ? ctx.client.users.unfollow(username)
+        : ctx.client.users.follow(username));
+      showFollowing(form, username, result.following, result.followerCount);
+    },
   });
-  // The profile's posts move live too; a later page (a cursor in the URL) takes no new posts on top.
   const list = $('#posts');
   const newest = !new URLSearchParams(location.search).has('cursor');
-  if (list) await followFeed(ctx, list, (post) => newest && post.author.username === username);
+  if (list) await followFeed(ctx, 'feed', list, (post) => newest && post.author.username === username);
 }

@@ -1,8 +1,17 @@
-// One comment under a post.
+// One comment under a post. Its author, the post's author and moderators may delete it: a form behind a
+// <details> so deleting takes a second, deliberate click, with or without the script.
 import type { Comment } from '@plaza/client/protocol';
 import { Time } from './time.tsx';
 
-export function CommentItem({ comment }: { comment: Comment }) {
+export function CommentItem({
+  comment,
+  canDelete = false,
+  back = `/posts/${comment.postId}`,
+}: {
+  comment: Comment;
+  canDelete?: boolean;
+  back?: string;
+}) {
   return (
     <li class="card comment" id={`comment-${comment.id}`} data-comment-id={comment.id}>
       <div class="meta">
@@ -10,6 +19,18 @@ export function CommentItem({ comment }: { comment: Comment }) {
         <Time iso={comment.createdAt} relative />
       </div>
       <p class="body">{comment.body}</p>
+      {canDelete ? (
+        <details class="confirm delete-comment">
+          <summary>Delete</summary>
+          <form method="post" action={`/comments/${comment.id}/delete`} class="confirm-form">
+            <input type="hidden" name="back" value={back} />
+            <span>Delete this comment for everyone?</span>{' '}
+            <button type="submit" class="danger">
+              Delete comment
+            </button>
+          </form>
+        </details>
+      ) : null}
     </li>
   );
 }
