@@ -4,7 +4,7 @@ import type { Comment, Page, Post, User } from '@plaza/client/protocol';
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/env.ts';
 import { CommentItem } from './components/comment-item.tsx';
-import { countOf, nounFor } from './components/format.ts';
+import { nounFor } from './components/format.ts';
 import { PostCard, signInHref } from './components/post-card.tsx';
 import { Time } from './components/time.tsx';
 import { takeFlash } from './flash.ts';
@@ -28,6 +28,8 @@ const hereOf = (c: Context<AppEnv>) => {
 
 /** The contract's `bio` (API.md, extended), where the server sends it. */
 const bioOf = (u: User) => (u as User & { bio?: string | null }).bio ?? null;
+
+const numberOf = (n: number) => n.toLocaleString('en');
 
 const isModerator = (viewer: Viewer | null) => viewer?.role === 'moderator' || viewer?.role === 'admin';
 
@@ -57,9 +59,9 @@ function Composer({ back }: { back: string }) {
     <form id="composer" class="card stack" method="post" action="/posts">
       <input type="hidden" name="back" value={back} />
       <LimitedText name="body" max={POST_MAX} label="New post" noun="Post" />
-      <div class="error" role="alert" />
-      <div>
+      <div class="form-foot">
         <button type="submit">Post</button>
+        <div class="error" role="alert" />
       </div>
     </form>
   );
@@ -141,9 +143,9 @@ function PostManage({ post, viewer }: { post: Post; viewer: Viewer | null }) {
           <form id="edit-form" class="stack" method="post" action={`/posts/${post.id}/edit`}>
             <input type="hidden" name="back" value={`/posts/${post.id}`} />
             <LimitedText name="body" max={POST_MAX} label="Your post" noun="Post" value={post.body} />
-            <div class="error" role="alert" />
-            <div>
+            <div class="form-foot">
               <button type="submit">Save</button>
+              <div class="error" role="alert" />
             </div>
           </form>
         </details>
@@ -204,9 +206,9 @@ export async function postPage(deps: PageDeps, c: Context<AppEnv>) {
         <form id="comment-form" class="card stack" method="post" action={`/posts/${p.id}/comments`}>
           <input type="hidden" name="back" value={back} />
           <LimitedText name="body" max={COMMENT_MAX} label="Add a comment" noun="Comment" />
-          <div class="error" role="alert" />
-          <div>
+          <div class="form-foot">
             <button type="submit">Comment</button>
+            <div class="error" role="alert" />
           </div>
         </form>
       ) : (
@@ -282,7 +284,9 @@ export async function profilePage(deps: PageDeps, c: Context<AppEnv>) {
             <strong id="follower-count">{u.followerCount}</strong>{' '}
             <span id="follower-noun">{nounFor(u.followerCount, 'follower')}</span>
           </span>
-          <span class="following-line">{countOf(u.followingCount, 'following', 'following')}</span>
+          <span class="following-line">
+            <strong>{numberOf(u.followingCount)}</strong> following
+          </span>
         </div>
         {viewer ? null : (
           <p class="signin-prompt">
