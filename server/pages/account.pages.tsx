@@ -84,9 +84,9 @@ export const loginPage = (deps: PageDeps, c: Context<AppEnv>) => {
         </div>
       </form>
       <form id="code-form" class="card stack" method="post" action="/login-code" data-next={next}>
+        <h2>Or get a one-time code by email</h2>
         <Back c={c} />
         <input type="hidden" name="next" value={next} />
-        <h2>Or get a one-time code by email</h2>
         <label>
           Email
           <input name="email" type="email" required autocomplete="email" />

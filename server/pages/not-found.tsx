@@ -5,7 +5,7 @@ import type { AppEnv } from '../http/env.ts';
 import { toAppError } from '../lib/errors.ts';
 import { takeFlash } from './flash.ts';
 import { Layout, type Viewer } from './layout.tsx';
-import type { PageDeps } from './page-context.ts';
+import { loadViewer, type PageDeps } from './page-context.ts';
 
 type Known = 403 | 404 | 500 | 503;
 
@@ -79,9 +79,11 @@ export function NotFoundPage(deps: PageDeps, c: Context<AppEnv>, viewer: Viewer 
 export const wantsHtml = (c: Context<AppEnv>) =>
   !c.req.path.startsWith('/api/') && (c.req.header('accept') ?? '').includes('text/html');
 
-/** The HTML page for an error (or an unknown route) of a browser's request; no API read, none may work. */
-export function htmlErrorPage(deps: PageDeps, c: Context<AppEnv>, error: unknown) {
+/** The HTML page for an error (or an unknown route) of a browser's request. */
+export async function htmlErrorPage(deps: PageDeps, c: Context<AppEnv>, error: unknown) {
   const appError = toAppError(error);
   if (appError.code === 'internal') deps.logger?.error({ err: error, path: c.req.path }, 'page failed');
-  return ErrorPage(deps, c, null, appError.status);
+  // A dead link keeps the top bar of whoever is signed in; after a failure, reading more could fail too.
+  const viewer = appError.status === 404 ? await loadViewer(deps, c).catch(() => null) : null;
+  return ErrorPage(deps, c, viewer, appError.status);
 }

@@ -152,6 +152,9 @@ describe('account pages and layout in Chromium', () => {
         await view.page.goto(`${server.url}${at}`);
         if (page === 'settings') await view.page.waitForSelector('body[data-live="ready"]');
         await view.page.screenshot({ path: path.join(shots, `${page}-${name}.png`), fullPage: true });
+        // A dead link keeps the signed-in top bar.
+        if (page === 'not-found')
+          expect(await view.page.textContent('.account')).toContain(`@${user.username}`);
         if (name === 'phone') {
           // Nothing wider than the phone, and every control of the top bar big enough for a thumb.
           expect(await view.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(

@@ -30,5 +30,5 @@ export function deviceOf(userAgent: string | null | undefined): string {
   if (browser && system) return `${browser} on ${system}`;
   if (browser) return browser;
   if (system) return `A browser on ${system}`;
-  return ua.length > 40 ? `${ua.slice(0, 40)}…` : ua;
+  return `Other device (${ua.length > 40 ? `${ua.slice(0, 40)}…` : ua})`;
 }
