@@ -65,11 +65,11 @@ describe('feed pages without JavaScript', () => {
     expect(await page.textContent(`#post-${theirs.id} .comment-link`)).toContain('1 comment');
 
     await page.click(`#post-${theirs.id} button.like`);
-    await page.waitForURL(`${server.url}/posts/${theirs.id}`);
+    await page.waitForURL(`${server.url}/posts/${theirs.id}#post-${theirs.id}`);
     expect(await page.getAttribute(`#post-${theirs.id} button.like`, 'aria-pressed')).toBe('true');
     expect(await page.textContent(`#post-${theirs.id} .likes`)).toContain('1 like');
     await page.click(`#post-${theirs.id} button.like`);
-    await page.waitForURL(`${server.url}/posts/${theirs.id}`);
+    await page.waitForURL(`${server.url}/posts/${theirs.id}#post-${theirs.id}`);
     expect(await page.getAttribute(`#post-${theirs.id} button.like`, 'aria-pressed')).toBe('false');
 
     await page.goto(`${server.url}/u/${friend.username}`);

@@ -170,6 +170,9 @@ describe('feed pages in Chromium', () => {
     expect(await page.locator(`a[href="/login?next=${next}"]`).count()).toBeGreaterThan(0);
     await page.goto(`${b.url}/`);
     expect(await page.textContent('#main')).toContain('Sign in to post');
+    const home = await fetch(`${b.url}/home`, { redirect: 'manual' });
+    expect(home.status).toBe(302);
+    expect(home.headers.get('location')).toBe('/login?next=%2Fhome');
   });
 
   it('screenshots of the feed pages, desktop and phone', async () => {

@@ -69,7 +69,8 @@ export function PostCard({ post, link = true, viewer, back }: PostCardProps) {
             action={`/posts/${post.id}/${post.likedByMe ? 'unlike' : 'like'}`}
             class="like-form"
           >
-            <input type="hidden" name="back" value={back} />
+            {/* Back to this card, not the top of a long feed. */}
+            <input type="hidden" name="back" value={`${back}#post-${post.id}`} />
             <LikeButton post={post} />
           </form>
         ) : (
