@@ -4,7 +4,7 @@
 import { safeNext } from '../safe-next.ts';
 import { captchaOf, resetCaptcha } from './captcha.ts';
 import type { PageContext } from './context.ts';
-import { $, onSubmit } from './dom.ts';
+import { $, onSubmit, showError } from './dom.ts';
 
 const field = (data: FormData, name: string) => String(data.get(name) ?? '').trim();
 /** Where the server's page says to go after signing in (`?next=`, already checked), checked again here. */
@@ -79,7 +79,13 @@ export function verifyPage(ctx: PageContext): void {
     // A submit button to /verify/resend for the page without the script; here the SDK sends it.
     event.preventDefault();
     const email = field(new FormData(form), 'email');
-    void ctx.client.auth.resendVerification(email).then(() => notice(form, 'A new code is on its way.'));
+    void ctx.client.auth
+      .resendVerification(email)
+      .then(() => notice(form, 'A new code is on its way.'))
+      .catch((error: unknown) => {
+        const el = $('.error', form);
+        if (el) showError(el, error);
+      });
   });
 }
 
