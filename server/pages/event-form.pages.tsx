@@ -31,6 +31,11 @@ function EventForm({ event, currency, action }: { event: Event | null; currency:
         <Counter name="title" max={EVENT_LIMITS.title} />
       </label>
       <label>
+        Summary (shown in the listing, optional)
+        <input name="summary" maxlength={EVENT_LIMITS.summary} value={event?.summary ?? ''} />
+        <Counter name="summary" max={EVENT_LIMITS.summary} />
+      </label>
+      <label>
         Description
         <textarea name="description" required maxlength={EVENT_LIMITS.description} rows={6}>
           {event?.description ?? ''}

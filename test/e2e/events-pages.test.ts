@@ -74,6 +74,7 @@ describe('event pages in Chromium', () => {
     const page = await pageAs(organizer, a, { timezoneId: 'Europe/Berlin' });
     await page.goto(`${a.url}/events/new`);
     await page.waitForSelector('body[data-live="ready"]');
+    await page.screenshot({ path: path.join(shots, 'event-new-desktop.png'), fullPage: true });
     // The limit is the server's, shown before it is hit.
     expect(await page.getAttribute('input[name=title]', 'maxlength')).toBe('120');
     await page.fill('input[name=title]', 'Winter concert');
@@ -93,7 +94,7 @@ describe('event pages in Chromium', () => {
     await page.goto(`${a.url}/events/${id}/edit`);
     await page.waitForSelector('body[data-live="ready"]');
     expect(await page.inputValue('input[name=startsAt]')).toBe('2027-01-15T18:00');
-    await page.screenshot({ path: path.join(shots, 'event-new-desktop.png'), fullPage: true });
+    await page.screenshot({ path: path.join(shots, 'event-edit-desktop.png'), fullPage: true });
     expect(errors).toEqual([]);
   });
 

@@ -121,6 +121,8 @@ export async function eventPage(ctx: PageContext): Promise<void> {
         showCounts(data.goingCount, data.waitlistCount);
       },
       'event:updated': ({ event }) => {
+        // Cancelled or rejected while open: the server draws that state (no more joining).
+        if (event.status !== 'published') location.reload();
         state.capacity = event.capacity;
         showCounts(event.goingCount, event.waitlistCount);
       },

@@ -58,6 +58,7 @@ export function eventBody(
   const cents = toCents(fields.price ?? '', currency);
   return {
     title: fields.title ?? '',
+    summary: fields.summary ?? '',
     description: fields.description ?? '',
     location: fields.location ?? '',
     startsAt: time(fields.startsAt ?? ''),
