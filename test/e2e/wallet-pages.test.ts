@@ -134,6 +134,15 @@ describe('wallet and notification pages in Chromium', () => {
     expect(page.url()).toBe(`${a.url}/notifications`);
     expect((await api(reader).notifications.list()).unreadCount).toBe(0);
     expect(await page.locator('.notification.unread').count()).toBe(0);
+    // The url travels in the form: only a path of ours is followed.
+    const [first] = (await api(reader).notifications.list()).items;
+    const away = await page.request.post(`${a.url}/notifications/${first!.id}/open`, {
+      form: { url: '//evil.example/phish', back: '/notifications' },
+      headers: { origin: a.url },
+      maxRedirects: 0,
+    });
+    expect(away.status()).toBe(303);
+    expect(away.headers().location).toBe('/');
 
     await api(admin).admin.mint({ username: reader.username, amountCents: 10_000 });
     await page.goto(`${a.url}/wallet`);
