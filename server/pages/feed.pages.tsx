@@ -194,6 +194,7 @@ export async function postPage(deps: PageDeps, c: Context<AppEnv>) {
       assetUrl={deps.assetUrl}
       data={{ 'post-id': p.id, 'post-author': p.author.username, ...viewerData(viewer) }}
     >
+      <h1 class="visually-hidden">Post by {p.author.displayName}</h1>
       <PostCard post={p} link={false} viewer={viewer} back={back} />
       <PostManage post={p} viewer={viewer} />
       <h2 id="comments-heading">Comments</h2>
