@@ -182,6 +182,14 @@ describe('event pages in Chromium', () => {
     expect(visitor.url()).toBe(`${b.url}/events/${id}`);
     expect(await visitor.textContent('#participation')).toBe('Join');
 
+    // The edit form without the script is in UTC too, and saves by form.
+    await page.goto(`${a.url}/events/${id}/edit`);
+    expect(await page.inputValue('input[name=startsAt]')).toBe('2027-06-01T18:00');
+    await page.fill('input[name=title]', 'Scriptless picnic, moved');
+    await submit(page, '#event-form button[type=submit]');
+    expect(page.url()).toBe(`${a.url}/events/${id}`);
+    expect(await page.textContent('h1')).toBe('Scriptless picnic, moved');
+
     await page.goto(`${a.url}/events/${id}/cancel`);
     await submit(page, '#cancel-form button[type=submit]');
     expect(page.url()).toBe(`${a.url}/events/${id}`);
