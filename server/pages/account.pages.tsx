@@ -102,7 +102,7 @@ export const loginPage = (deps: PageDeps, c: Context<AppEnv>) => {
           <button type="submit">Send me a code</button>
         </div>
       </form>
-      <p>
+      <p class="account-links">
         <a href="/reset-password">Forgot your password?</a> · <a href="/register">Create an account</a>
       </p>
     </>,
@@ -142,7 +142,7 @@ export const registerPage = (deps: PageDeps, c: Context<AppEnv>) =>
           <button type="submit">Sign up</button>
         </div>
       </form>
-      <p>
+      <p class="account-links">
         Already have an account? <a href="/login">Log in</a>
       </p>
     </>,

@@ -55,6 +55,8 @@ describe('account pages without JavaScript', () => {
     expect(page.url()).not.toContain('password');
     expect(new URL(page.url()).pathname).toBe('/login');
     expect(await page.locator('.flash.error[role=alert]').textContent()).toContain('needs JavaScript');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: 'test-output/screenshots/login-nojs-phone.png', fullPage: true });
     for (const url of urls) expect(url).not.toContain(secret);
     // Not signed in, and the server's access log never saw it either.
     expect((await context.cookies()).some((c) => c.name === 'plaza_session')).toBe(false);
