@@ -10,8 +10,8 @@ import type { PageDeps } from './page-context.ts';
 import { refusalOf } from './refusals.ts';
 import { safeNext } from './safe-next.ts';
 
-const SCRIPT_NEEDED =
-  'This needs JavaScript for the anti-abuse check (a small puzzle your browser solves). Turn JavaScript on for this site and try again.';
+// Short: the page's own <noscript> notice (account.pages.tsx) explains the rest.
+const SCRIPT_NEEDED = 'Not sent: the anti-abuse check needs JavaScript, and it did not run in this browser.';
 
 async function fieldsOf(c: Context<AppEnv>): Promise<FormFields> {
   const body = await c.req.parseBody();
