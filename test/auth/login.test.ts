@@ -79,6 +79,14 @@ describe('password login', () => {
     ).toHaveLength(0);
   });
 
+  it('email_not_verified names the address to verify (the sign-in page links to /verify with it)', async () => {
+    const user = await registerUser(h);
+    const res = await login(user.username, PASSWORD);
+    expect(res.status).toBe(403);
+    const body = (await res.json()) as { error: { code: string; details?: { email?: string } } };
+    expect(body.error).toMatchObject({ code: 'email_not_verified', details: { email: user.email } });
+  });
+
   it('refuses a suspended user with 403 forbidden', async () => {
     const user = await verifiedUser(h);
     await h.ctx.db.updateTable('users').set({ suspended_at: new Date() }).where('id', '=', user.id).execute();
