@@ -2,6 +2,7 @@
 // the CAPTCHA forms say the script is needed, and verify, log out, revoke a session and the 404 page work.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSession } from '../../server/auth/sessions.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { captcha } from '../helpers/captcha.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
@@ -148,6 +149,22 @@ describe('account pages without JavaScript', () => {
     expect(await page.locator('.session').count()).toBe(1);
     const me = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${otherToken}` } });
     expect(me.status).toBe(401);
+
+    // Two more devices, then "Sign out everywhere else": only this one is left, and it still works.
+    const more = await Promise.all([
+      createSession(ctx.db, user.id, 'a'),
+      createSession(ctx.db, user.id, 'b'),
+    ]);
+    await page.reload();
+    expect(await page.locator('.session').count()).toBe(3);
+    await Promise.all([page.waitForNavigation(), page.click('#revoke-others button')]);
+    expect(await page.locator('.flash.ok').textContent()).toContain('Every other device is signed out');
+    expect(await page.locator('.session').count()).toBe(1);
+    expect(await page.locator('#only-device').count()).toBe(1);
+    for (const { token } of more) {
+      const res = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(401);
+    }
     await context.close();
   });
 
