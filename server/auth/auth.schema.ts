@@ -1,6 +1,9 @@
 // Inputs and answers of the account routes (zod, also the OpenAPI document), with API.md's limits.
 import { z } from '@hono/zod-openapi';
 
+/** The longest display name; the sign-up form states it before it is hit. */
+export const DISPLAY_NAME_MAX = 50;
+
 export const emailSchema = z
   .string()
   .trim()
@@ -32,7 +35,7 @@ export const registerSchema = z.object({
   email: emailSchema,
   username: usernameSchema,
   password: passwordSchema,
-  displayName: z.string().trim().min(1).max(50).optional(),
+  displayName: z.string().trim().min(1).max(DISPLAY_NAME_MAX).optional(),
   // Optional in the schema so that a missing one is `captcha_failed`, as the contract says.
   captcha: captchaSchema.optional(),
 });

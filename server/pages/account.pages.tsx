@@ -4,6 +4,7 @@
 // verifying an email and choosing a new password work without it.
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
+import { DISPLAY_NAME_MAX } from '../auth/auth.schema.ts';
 import type { AppEnv } from '../http/env.ts';
 import { takeFlash } from './flash.ts';
 import { Layout } from './layout.tsx';
@@ -130,7 +131,13 @@ export const registerPage = (deps: PageDeps, c: Context<AppEnv>) =>
         </label>
         <label>
           Display name
-          <input name="displayName" maxlength={60} autocomplete="name" />
+          <input
+            name="displayName"
+            data-max={String(DISPLAY_NAME_MAX)}
+            data-noun="Display name"
+            autocomplete="name"
+          />
+          <small class="counter">up to {DISPLAY_NAME_MAX} characters</small>
         </label>
         <label>
           Password (at least 8 characters)

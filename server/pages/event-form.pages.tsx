@@ -27,24 +27,46 @@ function EventForm({ event, currency, action }: { event: Event | null; currency:
       <input type="hidden" name="back" value={action} />
       <label>
         Title
-        <input name="title" required maxlength={EVENT_LIMITS.title} value={event?.title ?? ''} />
+        <input
+          name="title"
+          required
+          data-max={String(EVENT_LIMITS.title)}
+          data-noun="Title"
+          value={event?.title ?? ''}
+        />
         <Counter name="title" max={EVENT_LIMITS.title} />
       </label>
       <label>
         Summary (shown in the listing, optional)
-        <input name="summary" maxlength={EVENT_LIMITS.summary} value={event?.summary ?? ''} />
+        <input
+          name="summary"
+          data-max={String(EVENT_LIMITS.summary)}
+          data-noun="Summary"
+          value={event?.summary ?? ''}
+        />
         <Counter name="summary" max={EVENT_LIMITS.summary} />
       </label>
       <label>
         Description
-        <textarea name="description" required maxlength={EVENT_LIMITS.description} rows={6}>
+        <textarea
+          name="description"
+          required
+          data-max={String(EVENT_LIMITS.description)}
+          data-noun="Description"
+          rows={6}
+        >
           {event?.description ?? ''}
         </textarea>
         <Counter name="description" max={EVENT_LIMITS.description} />
       </label>
       <label>
         Location
-        <input name="location" maxlength={EVENT_LIMITS.location} value={event?.location ?? ''} />
+        <input
+          name="location"
+          data-max={String(EVENT_LIMITS.location)}
+          data-noun="Location"
+          value={event?.location ?? ''}
+        />
         <Counter name="location" max={EVENT_LIMITS.location} />
       </label>
       <p class="meta time-zone-note" id="time-zone-note">

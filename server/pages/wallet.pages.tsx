@@ -63,7 +63,8 @@ export async function walletPage(deps: PageDeps, c: Context<AppEnv>) {
         </label>
         <label>
           Memo
-          <input name="memo" maxlength={MAX_MEMO_LENGTH} />
+          <input name="memo" data-max={String(MAX_MEMO_LENGTH)} data-noun="Memo" />
+          <small class="counter">up to {MAX_MEMO_LENGTH} characters</small>
         </label>
         <div class="error" role="alert" />
         <div>

@@ -2,6 +2,7 @@
 // renders with, whose output is escaped: user content can only ever be text.
 import type { Child } from 'hono/jsx';
 import { type Refusal, refusalOf } from '../refusals.ts';
+import { checkLimits, TooLong } from './limits.ts';
 
 export const $ = <T extends Element = HTMLElement>(selector: string, root: ParentNode = document) =>
   root.querySelector<T & Element>(selector) as T | null;
@@ -39,7 +40,12 @@ export function onSubmit(form: HTMLFormElement | null, handler: (data: FormData)
     const error = $('.error', form);
     if (error) error.textContent = '';
     if (button) button.disabled = true;
-    handler(new FormData(form))
+    new Promise<void>((resolve) => {
+      // A field over its limit is refused here, in the limit's own words, before anything is sent.
+      checkLimits(form);
+      resolve();
+    })
+      .then(() => handler(new FormData(form)))
       .catch((e: unknown) => {
         if (error) showError(error, e);
         else reportSignedOut(e);
@@ -67,6 +73,7 @@ const here = (): string => `${location.pathname}${location.search}`;
 
 /** The same words the form routes say (refusals.ts), from the SDK's PlazaError. */
 export function refusalOfError(error: unknown): Refusal {
+  if (error instanceof TooLong) return { text: error.message };
   if (isPlazaError(error)) {
     const { code, message, details } = error;
     return refusalOf(error.status, { error: { code, message, ...(details ? { details } : {}) } }, here());

@@ -40,26 +40,10 @@ export async function eventsPage(ctx: PageContext): Promise<void> {
   );
 }
 
-/** "37 / 120" under each limited field as the person types. */
-function keepCounters(form: HTMLFormElement): void {
-  for (const counter of $$('.counter[data-for]', form)) {
-    const field = form.elements.namedItem(counter.dataset.for!) as HTMLInputElement | null;
-    const max = Number(field?.getAttribute('maxlength'));
-    if (!field || !max) continue;
-    const update = () => {
-      counter.textContent = `${numbers.format(field.value.length)} / ${numbers.format(max)}`;
-      counter.classList.toggle('near', field.value.length > max * 0.9);
-    };
-    field.addEventListener('input', update);
-    update();
-  }
-}
-
 /** New and edit forms: times shown and read in the browser's zone, sent as ISO with its offset. */
 export async function eventFormPage(ctx: PageContext): Promise<void> {
   const form = $<HTMLFormElement>('#event-form');
   if (!form) return;
-  keepCounters(form);
   for (const input of $$<HTMLInputElement>('input[type="datetime-local"][data-iso]', form))
     input.value = localInputValue(input.dataset.iso!);
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;

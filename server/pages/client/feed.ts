@@ -6,7 +6,8 @@ import { nounFor } from '../components/format.ts';
 import { LikeButton, PostCard } from '../components/post-card.tsx';
 import type { PageContext } from './context.ts';
 import { $, html, setText, upsert } from './dom.ts';
-import { liveForms, wireCounters } from './feed-forms.ts';
+import { liveForms } from './feed-forms.ts';
+import { wireCounters } from './limits.ts';
 
 const here = () => `${location.pathname}${location.search}`;
 

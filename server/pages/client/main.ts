@@ -4,6 +4,7 @@ import type { PageContext } from './context.ts';
 import { $, SIGNED_OUT_EVENT } from './dom.ts';
 import { eventFormPage, eventPage, eventsPage } from './events.ts';
 import { feedPage, postPage, profilePage } from './feed.ts';
+import { wireCounters } from './limits.ts';
 import { keepTimesLocal } from './localize.ts';
 import { notificationsPage, walletPage } from './wallet.ts';
 
@@ -33,6 +34,7 @@ const accountPages = ['login', 'register', 'verify', 'reset-password'];
 async function start(): Promise<void> {
   const body = document.body;
   keepTimesLocal();
+  wireCounters();
   const client = createClient({
     url: location.origin,
     // A page that missed too much reloads: its first paint is the fresh snapshot.
