@@ -71,13 +71,16 @@ export function Layout(props: LayoutProps) {
             <div class="account">
               {props.viewer ? (
                 <>
-                  <a href="/notifications" title="Notifications">
-                    Notifications{' '}
+                  <a href="/notifications" title="Notifications" aria-label="Notifications">
+                    <span class="wide-only">Notifications</span>
+                    <span class="narrow-only">Inbox</span>{' '}
                     <span class="badge" id="unread-badge" data-count={String(props.viewer.unreadCount)}>
                       {props.viewer.unreadCount}
                     </span>
                   </a>
-                  <a href={`/u/${props.viewer.username}`}>@{props.viewer.username}</a>
+                  <a class="me-link" href={`/u/${props.viewer.username}`} title={`@${props.viewer.username}`}>
+                    @{props.viewer.username}
+                  </a>
                   <a href="/settings" aria-current={props.path === '/settings' ? 'page' : undefined}>
                     Settings
                   </a>
