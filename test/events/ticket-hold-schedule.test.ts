@@ -1,95 +1,28 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../server/auth/actor.ts';
-import { loadConfig } from '../../server/config.ts';
 import type { Deps } from '../../server/deps.ts';
 import { joinEvent } from '../../server/events/events.participation.ts';
 import { cancelEvent, createEvent, updateEventDetails } from '../../server/events/events.service.ts';
 import { releaseEndedEventFunds } from '../../server/events/events.ticket-release.ts';
-import { ticketSettlementHook } from '../../server/events/events.ticket-settlement.ts';
-import { Queues } from '../../server/jobs/queues.ts';
-import { createLogger } from '../../server/lib/logger.ts';
-import { closeRedis, createRedis } from '../../server/lib/redis.ts';
-import { getWallet, requestTransfer } from '../../server/wallet/wallet.service.ts';
-import { SettlementHooks, settleTransfers } from '../../server/wallet/wallet.settlement.ts';
+import { getWallet } from '../../server/wallet/wallet.service.ts';
 import { runMaintenance } from '../../workers/maintenance.ts';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { createUser } from '../helpers/factories.ts';
+import type { TestContext } from '../helpers/context.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { checkLedger } from '../wallet/ledger-checks.ts';
+import { useTicketHarness } from './ticket-harness.ts';
 
 // Ticket money is released only once the event has ended for good: an organizer cannot pull the end
 // forward to have the maintenance worker release the money early, nor reopen an ended event whose money
 // was released. Settlement and the release task driven by hand; the end of an event is reached by moving
 // it into the past in the database, as the other hold tests do.
+const h = useTicketHarness({ redisName: 'ticket-hold-schedule-test' });
+const { settleAll, send, person } = h;
 let ctx: TestContext;
 let deps: Deps;
-let hooks: SettlementHooks;
 
-beforeAll(async () => {
-  ctx = await createTestContext();
-  const redis = createRedis(ctx.redisUrl, 'commands', 'ticket-hold-schedule-test');
-  deps = {
-    config: loadConfig(ctx.env),
-    db: ctx.db,
-    redis,
-    queues: new Queues(redis, ctx.redisPrefix),
-    logger: createLogger('silent', 'test'),
-  };
-  hooks = new SettlementHooks().on('event_ticket', ticketSettlementHook(deps));
+beforeAll(() => {
+  ({ ctx, deps } = h);
 });
-
-afterAll(async () => {
-  await settleAll();
-  await checkLedger(ctx.db);
-  await deps.queues.close();
-  await closeRedis(deps.redis);
-  await ctx.close();
-});
-
-const settle = (ids: string[]) => settleTransfers({ db: ctx.db, currency: 'EUR', hooks }, ids);
-
-async function settleAll(): Promise<void> {
-  for (;;) {
-    const pending = await ctx.db
-      .selectFrom('transfers')
-      .select('id')
-      .where('status', '=', 'pending')
-      .execute();
-    if (pending.length === 0) return;
-    await settle(pending.map((t) => t.id));
-  }
-}
-
-async function send(from: Actor | null, to: Actor, cents: number): Promise<string> {
-  const { transfer } = await ctx.db.transaction().execute((trx) =>
-    requestTransfer(trx, {
-      kind: from ? 'transfer' : 'mint',
-      fromUserId: from?.userId ?? null,
-      toUserId: to.userId,
-      amountCents: cents,
-    }),
-  );
-  await settle([transfer.id]);
-  const row = await ctx.db
-    .selectFrom('transfers')
-    .select('status')
-    .where('id', '=', transfer.id)
-    .executeTakeFirstOrThrow();
-  return row.status;
-}
-
-async function person(cents: number): Promise<Actor> {
-  const user = await createUser(ctx.db);
-  const actor: Actor = {
-    userId: user.id,
-    username: user.username,
-    sessionId: user.sessionId,
-    role: 'member',
-  };
-  if (cents > 0) expect(await send(null, actor, cents)).toBe('completed');
-  return actor;
-}
 
 const inMinutes = (m: number) => new Date(Date.now() + m * 60_000).toISOString();
 

@@ -1,93 +1,27 @@
-import type { Role } from '@plaza/client/protocol';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../server/auth/actor.ts';
-import { loadConfig } from '../../server/config.ts';
 import type { Deps } from '../../server/deps.ts';
 import { joinEvent, leaveEvent } from '../../server/events/events.participation.ts';
 import { cancelEvent, createEvent } from '../../server/events/events.service.ts';
 import { releaseEndedEventFunds } from '../../server/events/events.ticket-release.ts';
-import { ticketSettlementHook } from '../../server/events/events.ticket-settlement.ts';
-import { Queues } from '../../server/jobs/queues.ts';
-import { createLogger } from '../../server/lib/logger.ts';
-import { closeRedis, createRedis } from '../../server/lib/redis.ts';
 import { releaseHold } from '../../server/wallet/wallet.holds.ts';
 import { getWallet, requestTransfer } from '../../server/wallet/wallet.service.ts';
-import { SettlementHooks, settleTransfers } from '../../server/wallet/wallet.settlement.ts';
 import { runMaintenance } from '../../workers/maintenance.ts';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { createUser } from '../helpers/factories.ts';
-import { checkLedger } from '../wallet/ledger-checks.ts';
+import type { TestContext } from '../helpers/context.ts';
+import { useTicketHarness } from './ticket-harness.ts';
 
 // Ticket money is held in the organizer's account until the event ends: the organizer cannot spend it,
 // refunds are paid from it whatever the organizer did, and the release frees it exactly once.
 // Settlement driven by hand (no worker), so each step happens exactly when the test says.
+const h = useTicketHarness({ redisName: 'ticket-holds-test' });
+const { settle, settleAll, send, person } = h;
 let ctx: TestContext;
 let deps: Deps;
-let hooks: SettlementHooks;
 
-beforeAll(async () => {
-  ctx = await createTestContext();
-  const config = loadConfig(ctx.env);
-  const redis = createRedis(ctx.redisUrl, 'commands', 'ticket-holds-test');
-  deps = {
-    config,
-    db: ctx.db,
-    redis,
-    queues: new Queues(redis, ctx.redisPrefix),
-    logger: createLogger('silent', 'test'),
-  };
-  hooks = new SettlementHooks().on('event_ticket', ticketSettlementHook(deps));
+beforeAll(() => {
+  ({ ctx, deps } = h);
 });
-
-afterAll(async () => {
-  await settleAll();
-  // The replay there accounts for held money and releases: every failure was for lack of AVAILABLE money.
-  await checkLedger(ctx.db);
-  await deps.queues.close();
-  await closeRedis(deps.redis);
-  await ctx.close();
-});
-
-const settle = (ids: string[]) => settleTransfers({ db: ctx.db, currency: 'EUR', hooks }, ids);
-
-async function settleAll(): Promise<void> {
-  for (;;) {
-    const pending = await ctx.db
-      .selectFrom('transfers')
-      .select('id')
-      .where('status', '=', 'pending')
-      .execute();
-    if (pending.length === 0) return;
-    await settle(pending.map((t) => t.id));
-  }
-}
-
-/** Records and settles a transfer; returns its final status. */
-async function send(from: Actor | null, to: Actor, cents: number): Promise<string> {
-  const { transfer } = await ctx.db.transaction().execute((trx) =>
-    requestTransfer(trx, {
-      kind: from ? 'transfer' : 'mint',
-      fromUserId: from?.userId ?? null,
-      toUserId: to.userId,
-      amountCents: cents,
-    }),
-  );
-  await settle([transfer.id]);
-  const row = await ctx.db
-    .selectFrom('transfers')
-    .select('status')
-    .where('id', '=', transfer.id)
-    .executeTakeFirstOrThrow();
-  return row.status;
-}
-
-async function person(cents: number, role: Role = 'member'): Promise<Actor> {
-  const user = await createUser(ctx.db, { role });
-  const actor = { userId: user.id, username: user.username, sessionId: user.sessionId, role };
-  if (cents > 0) expect(await send(null, actor, cents)).toBe('completed');
-  return actor;
-}
 
 async function paidEvent(organizer: Actor, priceCents: number) {
   const inMinutes = (m: number) => new Date(Date.now() + m * 60_000).toISOString();

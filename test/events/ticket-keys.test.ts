@@ -1,56 +1,29 @@
 import type { Transfer } from '@plaza/client/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../server/auth/actor.ts';
 import type { Deps } from '../../server/deps.ts';
 import { joinEvent, leaveEvent } from '../../server/events/events.participation.ts';
 import { cancelEvent, createEvent } from '../../server/events/events.service.ts';
-import { ticketSettlementHook } from '../../server/events/events.ticket-settlement.ts';
-import { requestTransfer } from '../../server/wallet/wallet.service.ts';
-import {
-  SettlementHooks,
-  settleNextPending,
-  settleTransfers,
-} from '../../server/wallet/wallet.settlement.ts';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { bearer, createUser, type TestUser } from '../helpers/factories.ts';
-import { createInProcessApp, type InProcessApp } from '../helpers/in-process-app.ts';
-import { checkLedger } from '../wallet/ledger-checks.ts';
+import { type SettlementHooks, settleNextPending } from '../../server/wallet/wallet.settlement.ts';
+import type { TestContext } from '../helpers/context.ts';
+import { bearer, type TestUser } from '../helpers/factories.ts';
+import type { InProcessApp } from '../helpers/in-process-app.ts';
+import { useTicketHarness } from './ticket-harness.ts';
 
 // The keys users choose for their transfers and the server's own ticket and refund transfers live apart:
 // whatever Idempotency-Key someone sends, refunds are still paid exactly once and settlements go through.
 // Users' transfers go through the real route; settlement is driven by hand.
+const h = useTicketHarness({ inProcessApp: true });
+const { settleAll, fundedUser: person } = h;
 let ctx: TestContext;
 let app: InProcessApp;
 let deps: Deps;
 let hooks: SettlementHooks;
 
-beforeAll(async () => {
-  ctx = await createTestContext();
-  app = createInProcessApp(ctx);
-  deps = app.deps;
-  hooks = new SettlementHooks().on('event_ticket', ticketSettlementHook(deps));
+beforeAll(() => {
+  ({ ctx, deps, hooks } = h);
+  app = h.app as InProcessApp;
 });
-
-afterAll(async () => {
-  await settleAll();
-  await checkLedger(ctx.db);
-  await app.close();
-  await ctx.close();
-});
-
-const settle = (ids: string[]) => settleTransfers({ db: ctx.db, currency: 'EUR', hooks }, ids);
-
-async function settleAll(): Promise<void> {
-  for (;;) {
-    const pending = await ctx.db
-      .selectFrom('transfers')
-      .select('id')
-      .where('status', '=', 'pending')
-      .execute();
-    if (pending.length === 0) return;
-    await settle(pending.map((t) => t.id));
-  }
-}
 
 const actorOf = (u: TestUser): Actor => ({
   userId: u.id,
@@ -58,19 +31,6 @@ const actorOf = (u: TestUser): Actor => ({
   sessionId: u.sessionId,
   role: u.role,
 });
-
-async function person(cents: number): Promise<TestUser> {
-  const user = await createUser(ctx.db);
-  if (cents > 0) {
-    const { transfer } = await ctx.db
-      .transaction()
-      .execute((trx) =>
-        requestTransfer(trx, { kind: 'mint', fromUserId: null, toUserId: user.id, amountCents: cents }),
-      );
-    await settle([transfer.id]);
-  }
-  return user;
-}
 
 async function paidEvent(organizer: TestUser, priceCents: number, capacity?: number) {
   const inMinutes = (m: number) => new Date(Date.now() + m * 60_000).toISOString();

@@ -1,73 +1,26 @@
 import type { Role } from '@plaza/client/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../server/auth/actor.ts';
-import { loadConfig } from '../../server/config.ts';
 import type { Deps } from '../../server/deps.ts';
 import { joinEvent, leaveEvent } from '../../server/events/events.participation.ts';
 import { cancelEvent, createEvent } from '../../server/events/events.service.ts';
-import { ticketSettlementHook } from '../../server/events/events.ticket-settlement.ts';
-import { Queues } from '../../server/jobs/queues.ts';
-import { createLogger } from '../../server/lib/logger.ts';
-import { closeRedis, createRedis } from '../../server/lib/redis.ts';
 import { requestTransfer } from '../../server/wallet/wallet.service.ts';
-import { SettlementHooks, settleTransfers } from '../../server/wallet/wallet.settlement.ts';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { createUser } from '../helpers/factories.ts';
-import { checkLedger } from '../wallet/ledger-checks.ts';
+import type { TestContext } from '../helpers/context.ts';
+import { useTicketHarness } from './ticket-harness.ts';
 
 // The settlement hook driven by hand, with no worker running: every interleaving of a payment with a
 // leave, a re-join or a cancellation is set up exactly, then settled in the order chosen here.
+const h = useTicketHarness({ redisName: 'tickets-settlement-test' });
+const { settle, settleAll, fundedUser } = h;
 let ctx: TestContext;
 let deps: Deps;
-let hooks: SettlementHooks;
 
-beforeAll(async () => {
-  ctx = await createTestContext();
-  const config = loadConfig(ctx.env);
-  const redis = createRedis(ctx.redisUrl, 'commands', 'tickets-settlement-test');
-  deps = {
-    config,
-    db: ctx.db,
-    redis,
-    queues: new Queues(redis, ctx.redisPrefix),
-    logger: createLogger('silent', 'test'),
-  };
-  hooks = new SettlementHooks().on('event_ticket', ticketSettlementHook(deps));
+beforeAll(() => {
+  ({ ctx, deps } = h);
 });
-
-afterAll(async () => {
-  await settleAll();
-  await checkLedger(ctx.db);
-  await deps.queues.close();
-  await closeRedis(deps.redis);
-  await ctx.close();
-});
-
-const settle = (ids: string[]) => settleTransfers({ db: ctx.db, currency: 'EUR', hooks }, ids);
-
-/** Settles until nothing is pending (refunds and promotions record new transfers while settling). */
-async function settleAll(): Promise<void> {
-  for (;;) {
-    const pending = await ctx.db
-      .selectFrom('transfers')
-      .select('id')
-      .where('status', '=', 'pending')
-      .execute();
-    if (pending.length === 0) return;
-    await settle(pending.map((t) => t.id));
-  }
-}
 
 async function person(cents: number, role: Role = 'member'): Promise<Actor> {
-  const user = await createUser(ctx.db, { role });
-  if (cents > 0) {
-    const { transfer } = await ctx.db
-      .transaction()
-      .execute((trx) =>
-        requestTransfer(trx, { kind: 'mint', fromUserId: null, toUserId: user.id, amountCents: cents }),
-      );
-    await settle([transfer.id]);
-  }
+  const user = await fundedUser(cents, role);
   return { userId: user.id, username: user.username, sessionId: user.sessionId, role };
 }
 
