@@ -84,9 +84,28 @@ describe('ids in topics and paths', () => {
   });
 });
 
+/**
+ * Opens once a slot is free. Sockets the test closed release their slots when their transports have
+ * closed, a moment later: a test that needs its slots waits for them instead of racing the one before.
+ */
+const openWhenFree = (url: string, timeoutMs?: number) =>
+  waitFor(
+    () =>
+      open(url).then(
+        (o) => o,
+        () => null,
+      ),
+    { what: 'a free connection slot', intervalMs: 100, ...(timeoutMs ? { timeoutMs } : {}) },
+  );
+
 describe('connections per address', () => {
   it(`refuses the connection past ${PER_ADDRESS} from one address, counted across instances, and frees a slot on disconnect`, async () => {
-    const held = [await open(a.url), await open(a.url), await open(b.url), await open(b.url)];
+    const held = [
+      await openWhenFree(a.url),
+      await openWhenFree(a.url),
+      await openWhenFree(b.url),
+      await openWhenFree(b.url),
+    ];
     for (const url of [a.url, b.url]) {
       const refused = await open(url).then(
         () => null,
@@ -97,41 +116,20 @@ describe('connections per address', () => {
     }
     // Closing one on A lets one in on B.
     held[0]!.socket.close();
-    const again = await waitFor(
-      () =>
-        open(b.url).then(
-          (o) => o,
-          () => null,
-        ),
-      {
-        what: 'a slot freed by the disconnect',
-        intervalMs: 100,
-      },
-    );
+    const again = await openWhenFree(b.url);
     expect(again.socket.connected).toBe(true);
     for (const opened of [...held, again]) opened.socket.close();
   });
 
   it('frees the slots of an instance that died, without anyone cleaning up after it', async () => {
     // Runs last: it kills B.
-    const onB = [await open(b.url), await open(b.url), await open(b.url)];
-    const onA = await open(a.url);
+    const onB = [await openWhenFree(b.url), await openWhenFree(b.url), await openWhenFree(b.url)];
+    const onA = await openWhenFree(a.url);
     await expect(open(a.url)).rejects.toThrow('rate_limited');
     await b.kill();
     for (const opened of onB) opened.socket.close();
     // B's count in Redis expires within its TTL (30 s after B's last heartbeat); then A admits again.
-    const later = await waitFor(
-      () =>
-        open(a.url).then(
-          (o) => o,
-          () => null,
-        ),
-      {
-        what: "the dead instance's slots to expire",
-        timeoutMs: 45_000,
-        intervalMs: 500,
-      },
-    );
+    const later = await openWhenFree(a.url, 45_000);
     expect(later.socket.connected).toBe(true);
     onA.socket.close();
     later.socket.close();
