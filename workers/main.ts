@@ -17,6 +17,8 @@ import { checkPostgres, checkRedis } from '../server/lib/reachability.ts';
 import { closeRedis, createRedis } from '../server/lib/redis.ts';
 import { onShutdownSignal } from '../server/lib/shutdown.ts';
 import { failStartup } from '../server/lib/startup.ts';
+import { tuneSharpForWorkers } from '../server/media/image-pipeline.ts';
+import { mediaStoreOf } from '../server/media/store.factory.ts';
 import { serveMetrics } from '../server/metrics/metrics.server.ts';
 import { createWorkerMetrics } from '../server/metrics/worker.metrics.ts';
 import { RelayWaker } from '../server/realtime/relay-waker.ts';
@@ -24,6 +26,7 @@ import { SettlementHooks } from '../server/wallet/wallet.settlement.ts';
 import { deliverEmail } from './email.ts';
 import { createMailer } from './mailer.ts';
 import { maintenanceSchedules, runMaintenance } from './maintenance.ts';
+import { createMediaHandler, MEDIA_CONCURRENCY } from './media.ts';
 import { createReminderHandler, REMINDERS_CONCURRENCY, reminderSchedules } from './reminders.ts';
 import { createTransferHandler, transferSchedules } from './transfers.ts';
 
@@ -77,7 +80,14 @@ const handlers: { [Q in QueueName]: (payload: JobPayloads[Q], job: Job) => Promi
     runMaintenance({ db, logger, eventLogRetentionHours: config.eventLogRetentionHours }, payload),
   transfers: createTransferHandler({ db, queues, logger, currency: config.currency, hooks: settlementHooks }),
   reminders: createReminderHandler({ db, queues, logger, config }),
+  media: createMediaHandler({
+    db,
+    store: mediaStoreOf(config),
+    logger,
+    limits: { maxPixels: config.media.maxPixels },
+  }),
 };
+if (selected.includes('media')) tuneSharpForWorkers();
 
 // Reminders: many jobs at once feed their group commit (one transaction for many). Transfers batch
 // in the database instead (one wake-up job drains them); the rest are sweeps and the rare transfer
@@ -87,6 +97,7 @@ const concurrency: Record<QueueName, number> = {
   maintenance: 1,
   transfers: 10,
   reminders: REMINDERS_CONCURRENCY,
+  media: MEDIA_CONCURRENCY,
 };
 
 /**
@@ -97,6 +108,7 @@ const workerOptions: Partial<Record<QueueName, Partial<WorkerOptions>>> = {
   email: { lockDuration: 5_000, stalledInterval: 3_000 },
   transfers: { lockDuration: 5_000, stalledInterval: 3_000 },
   reminders: { lockDuration: 5_000, stalledInterval: 3_000 },
+  media: { lockDuration: 5_000, stalledInterval: 3_000 },
 };
 
 const workers = selected.map((name) => {
