@@ -8,6 +8,8 @@ const USAGE = `Usage: npm run cli -- <command>
 
 Commands:
   grant-role <username> <role>   set a user's role (${ROLES.join(' | ')})
+  media reconcile [--dry-run]    list stored media files no row names (and rows whose files are gone);
+                                 without --dry-run, remove those files and mark those rows failed
 `;
 
 function usage(problem?: string): never {
@@ -20,6 +22,7 @@ async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   if (!command) usage('No command given');
   if (command === 'help' || command === '--help' || command === '-h') usage();
+  if (command === 'media') return mediaCommand(rest);
   if (command !== 'grant-role') usage(`Unknown command: ${command}`);
   const [username, role, ...extra] = rest;
   if (!username || !role || extra.length > 0) usage('grant-role takes exactly <username> <role>');
@@ -61,10 +64,40 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
+async function mediaCommand(args: string[]): Promise<number> {
+  const [sub, ...flags] = args;
+  if (sub !== 'reconcile') usage(sub ? `Unknown media command: ${sub}` : 'media takes a command: reconcile');
+  const unknownFlags = flags.filter((flag) => flag !== '--dry-run');
+  if (unknownFlags.length > 0) usage(`media reconcile takes only --dry-run, not ${unknownFlags.join(' ')}`);
+  const dryRun = flags.includes('--dry-run');
+
+  const [{ loadConfigOrExit }, { createDb }, { withRunningServices }, { mediaStoreOf }, reconcile] =
+    await Promise.all([
+      import('./config.ts'),
+      import('./db/database.ts'),
+      import('./embedded/running.ts'),
+      import('./media/store.factory.ts'),
+      import('./media/media.reconcile.ts'),
+    ]);
+  const config = withRunningServices(loadConfigOrExit({ allowEmbedded: true }));
+  const db = createDb({ url: config.databaseUrl, poolSize: 2, applicationName: 'plaza-cli' });
+  try {
+    const report = await reconcile.reconcileMedia(db, mediaStoreOf(config), {
+      dryRun,
+      onFinding: (finding) => process.stdout.write(`${reconcile.describeFinding(finding, dryRun)}\n`),
+    });
+    process.stdout.write(`${reconcile.describeReport(report)}\n`);
+    return 0;
+  } finally {
+    await db.destroy();
+  }
+}
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`grant-role failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    const command = process.argv[2] === 'media' ? 'media reconcile' : 'grant-role';
+    process.stderr.write(`${command} failed: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   },
 );

@@ -1,15 +1,24 @@
-// Periodic housekeeping: event-log retention, releasing ticket money of ended events (more tasks join as
-// features need them).
+// Periodic housekeeping: event-log retention, releasing ticket money of ended events, media past their time
+// and the stored files of deleted media (more tasks join as features need them).
 import type { Db } from '../server/db/database.ts';
 import { releaseEndedEventFunds } from '../server/events/events.ticket-release.ts';
 import type { MaintenanceJob } from '../server/jobs/queues.ts';
 import type { Logger } from '../server/lib/logger.ts';
+import { collectMediaGarbage, sweepMedia } from '../server/media/media.cleanup.ts';
+import type { MediaStore } from '../server/media/media.store.ts';
 import { pruneEventLog } from '../server/realtime/event-log.ts';
 
 export interface MaintenanceDeps {
   db: Db;
   logger: Logger;
   eventLogRetentionHours: number;
+  /**
+   * Where deleted media's files are removed from: `mediaStoreOf(config)`. Only the media tasks need it
+   * (tests of the other tasks leave it out).
+   */
+  mediaStore?: Pick<MediaStore, 'delete'>;
+  /** The clock of the media sweep (tests move it). */
+  now?: () => Date;
 }
 
 export async function runMaintenance(deps: MaintenanceDeps, job: MaintenanceJob): Promise<void> {
@@ -24,7 +33,25 @@ export async function runMaintenance(deps: MaintenanceDeps, job: MaintenanceJob)
       if (released.events > 0) deps.logger.info(released, 'ticket money of ended events released');
       return;
     }
+    case 'media-sweep': {
+      const swept = await sweepMedia(deps.db, deps.now?.() ?? new Date());
+      if (swept.uncompleted + swept.unattached > 0) deps.logger.info(swept, 'expired media deleted');
+      // Their files go now rather than at the next collection.
+      const collected = await collectMediaGarbage(deps.db, storeOf(deps));
+      if (collected > 0) deps.logger.info({ media: collected }, 'files of deleted media removed');
+      return;
+    }
+    case 'media-collect': {
+      const collected = await collectMediaGarbage(deps.db, storeOf(deps));
+      if (collected > 0) deps.logger.info({ media: collected }, 'files of deleted media removed');
+      return;
+    }
   }
+}
+
+function storeOf(deps: MaintenanceDeps): Pick<MediaStore, 'delete'> {
+  if (!deps.mediaStore) throw new Error('media maintenance needs deps.mediaStore');
+  return deps.mediaStore;
 }
 
 /** Repeating schedules, upserted at every worker start (idempotent across workers). */
@@ -32,4 +59,7 @@ export const maintenanceSchedules: ReadonlyArray<{ id: string; everyMs: number; 
   { id: 'prune-event-log', everyMs: 10 * 60_000, job: { task: 'prune-event-log' } },
   // Organizers wait at most this long past an event's end for its ticket money.
   { id: 'release-ticket-funds', everyMs: 60_000, job: { task: 'release-ticket-funds' } },
+  { id: 'media-sweep', everyMs: 10 * 60_000, job: { task: 'media-sweep' } },
+  // Commits that delete media also wake the collector at once (queueMediaCollect); this catches the rest.
+  { id: 'media-collect', everyMs: 60_000, job: { task: 'media-collect' } },
 ];
