@@ -10,10 +10,11 @@ import { clearProgress, failed, progress, type ScenarioResult, writeResults } fr
 import type { Scenario } from './harness/scenario.ts';
 import { jobs } from './jobs.ts';
 import { login } from './login.ts';
+import { media } from './media.ts';
 import { transfers } from './transfers.ts';
 import { write } from './write.ts';
 
-const scenarios: Scenario[] = [fanout, write, connections, transfers, feedRead, login, jobs];
+const scenarios: Scenario[] = [fanout, write, connections, transfers, feedRead, login, jobs, media];
 
 const options = parseOptions(process.argv.slice(2));
 const unknown = options.only.filter((name) => !scenarios.some((s) => s.name === name));

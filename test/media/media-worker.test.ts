@@ -172,7 +172,7 @@ describe('media worker', () => {
   it('a worker SIGKILLed mid-processing: after a restart every media ends ready, exactly once', async () => {
     // Large photos (12 MP), so the kill lands while some are being processed and others wait.
     const photo = await photoJpeg(4000, 3000);
-    const media = [];
+    const media: Array<{ id: string; key: string }> = [];
     for (let i = 0; i < 8; i++) media.push(await uploaded(photo, 'image/jpeg'));
     const queue = queues.get('media');
     // Kill once the first is ready and the worker holds others in hand.
