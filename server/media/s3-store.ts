@@ -23,6 +23,11 @@ export interface S3StoreOptions {
   secretAccessKey: string | undefined;
   /** `endpoint/bucket/key` instead of `bucket.endpoint/key` (MinIO, most self-hosted stores). */
   forcePathStyle: boolean;
+  /**
+   * Where clients reach `endpoint` (a proxy forwarding to it with its Host, path-style only): presigned
+   * URLs are signed for `endpoint` and handed out under this prefix. Unset: `endpoint` itself.
+   */
+  publicEndpoint?: string | undefined;
   /** Prefix of public object URLs, ending in `/`. */
   publicBase: string;
 }
@@ -37,10 +42,16 @@ export class S3Store implements MediaStore {
   readonly client: S3Client;
   private readonly bucket: string;
   private readonly publicBase: string;
+  /** [what the SDK signs for, what clients are given instead], both without a trailing slash. */
+  private readonly rewrite: [string, string] | undefined;
 
   constructor(options: S3StoreOptions) {
     this.bucket = options.bucket;
     this.publicBase = options.publicBase;
+    if (options.publicEndpoint && options.endpoint) {
+      if (!options.forcePathStyle) throw new Error('a public S3 endpoint needs path-style URLs');
+      this.rewrite = [options.endpoint.replace(/\/+$/, ''), options.publicEndpoint.replace(/\/+$/, '')];
+    }
     this.client = new S3Client({
       endpoint: options.endpoint,
       region: options.region,
@@ -67,7 +78,7 @@ export class S3Store implements MediaStore {
       ContentType: input.contentType,
       ContentLength: input.bytes,
     });
-    const url = await getSignedUrl(this.client, command, {
+    const url = await this.sign(command, {
       expiresIn: input.expiresInSeconds,
       signingDate: new Date(signedAt),
       // The presigner leaves Content-Type unsigned by default; both must be signed so that the store
@@ -89,7 +100,22 @@ export class S3Store implements MediaStore {
       Key: key,
       ResponseContentDisposition: input.filename ? contentDisposition(input.filename) : undefined,
     });
-    return getSignedUrl(this.client, command, { expiresIn: input.expiresInSeconds });
+    return this.sign(command, { expiresIn: input.expiresInSeconds });
+  }
+
+  /** A presigned URL, under the public endpoint when there is one (the signature does not cover it). */
+  private async sign(
+    command: PutObjectCommand | GetObjectCommand,
+    options: Parameters<typeof getSignedUrl>[2],
+  ): Promise<string> {
+    const url = await getSignedUrl(this.client, command, options);
+    if (!this.rewrite) return url;
+    const [signed, visible] = this.rewrite;
+    const origin = new URL(signed);
+    const given = new URL(url);
+    // The SDK may drop a default port or add a slash: compare origins, keep the path and query as signed.
+    if (given.origin !== origin.origin) throw new Error(`presigned URL outside ${signed}: ${given.origin}`);
+    return `${visible}${given.pathname.slice(origin.pathname.replace(/\/+$/, '').length)}${given.search}`;
   }
 
   async stat(key: string): Promise<{ bytes: number } | undefined> {

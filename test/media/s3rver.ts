@@ -31,7 +31,7 @@ export interface RunningS3 {
   accessKeyId: string;
   secretAccessKey: string;
   /** A store on this server, as the factory would build it for STORAGE=s3 with S3_FORCE_PATH_STYLE. */
-  store(publicBase?: string): S3Store;
+  store(options?: { publicBase?: string; publicEndpoint?: string }): S3Store;
   close(): Promise<void>;
 }
 
@@ -53,8 +53,15 @@ export async function startS3rver(bucket = 'plaza'): Promise<RunningS3> {
     bucket,
     accessKeyId: 'S3RVER',
     secretAccessKey: 'S3RVER',
-    store(publicBase = `${endpoint}/${bucket}/`) {
+    store({
+      publicBase = `${endpoint}/${bucket}/`,
+      publicEndpoint,
+    }: {
+      publicBase?: string;
+      publicEndpoint?: string;
+    } = {}) {
       const store = new S3Store({
+        publicEndpoint,
         endpoint,
         region: 'us-east-1',
         bucket,

@@ -3,6 +3,8 @@
 // PUT stores exactly what was signed; another length, another type or a late PUT is refused by the store.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
@@ -256,6 +258,54 @@ describe('the s3 store only', () => {
     ]);
     expect([...query.keys()].filter((name) => /checksum/i.test(name))).toEqual([]);
     expect(query.get('X-Amz-Expires')).toBe('60');
+  });
+
+  it("hands out URLs under S3_PUBLIC_ENDPOINT, for a proxy forwarding them with the store's Host", async () => {
+    // What compose's nginx does for MinIO: /s3/… → S3_ENDPOINT, path and query untouched, Host rewritten.
+    const target = new URL(subject.s3.endpoint);
+    const proxy = http.createServer((request, response) => {
+      const upstream = http.request(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: request.method,
+          path: (request.url ?? '/').replace(/^\/s3/, ''),
+          headers: { ...request.headers, host: target.host },
+        },
+        (answer) => {
+          response.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(response);
+        },
+      );
+      request.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const publicEndpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/s3`;
+      const store = subject.s3.store({ publicEndpoint });
+      const key = originalKey(newMediaToken());
+      const body = bodyOf(300);
+      const put = await store.presignPut(key, {
+        contentType: IMAGE_TYPE,
+        bytes: body.length,
+        expiresInSeconds: 60,
+      });
+      expect(put.url.startsWith(`${publicEndpoint}/${subject.s3.bucket}/${key}?`)).toBe(true);
+      const refused = await subject.send(put.url, {
+        method: 'PUT',
+        headers: { ...put.headers, 'Content-Type': 'image/gif' },
+        body,
+      });
+      expect(refused.status).toBe(403);
+      expect((await subject.send(put.url, { method: 'PUT', headers: put.headers, body })).status).toBe(200);
+      expect(await store.stat(key)).toEqual({ bytes: 300 });
+      const download = await store.presignGet(key, { expiresInSeconds: 60 });
+      expect(download.startsWith(publicEndpoint)).toBe(true);
+      expect((await subject.send(download, { method: 'GET' })).body.equals(body)).toBe(true);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it('deletes more keys than one DeleteObjects request takes', async () => {
