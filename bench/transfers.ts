@@ -9,6 +9,7 @@ import { Queues } from '../server/jobs/queues.ts';
 import { requestTransfer } from '../server/wallet/wallet.service.ts';
 import { SettlementHooks, settleTransfers } from '../server/wallet/wallet.settlement.ts';
 import type { TestUser } from '../test/helpers/factories.ts';
+import { testMediaUrls } from '../test/helpers/fixtures.ts';
 import { PgbenchBaseline } from './baselines/transfers.pgbench.ts';
 import { CpuMeter } from './harness/cpu.ts';
 import { createUsers } from './harness/fixtures.ts';
@@ -37,19 +38,23 @@ async function fund(database: BenchDatabase, users: TestUser[]): Promise<void> {
   const ids = await database.db.transaction().execute(async (trx) => {
     const out: string[] = [];
     for (const user of users) {
-      const { transfer } = await requestTransfer(trx, {
-        kind: 'mint',
-        fromUserId: null,
-        toUserId: user.id,
-        amountCents: 1_000_000,
-      });
+      const { transfer } = await requestTransfer(
+        trx,
+        {
+          kind: 'mint',
+          fromUserId: null,
+          toUserId: user.id,
+          amountCents: 1_000_000,
+        },
+        testMediaUrls,
+      );
       out.push(transfer.id);
     }
     return out;
   });
   for (let i = 0; i < ids.length; i += 100) {
     await settleTransfers(
-      { db: database.db, currency: 'EUR', hooks: new SettlementHooks() },
+      { db: database.db, currency: 'EUR', hooks: new SettlementHooks(), urls: testMediaUrls },
       ids.slice(i, i + 100),
     );
   }

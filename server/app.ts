@@ -26,6 +26,7 @@ import { errorHandler, notFoundHandler, renderError } from './http/errors.ts';
 import { requestLog } from './http/request-log.ts';
 import { seqHeader } from './http/seq-header.ts';
 import { AppError } from './lib/errors.ts';
+import { avatarRoutes } from './media/avatar.routes.ts';
 import { httpMetrics } from './metrics/http.metrics.ts';
 import { metricsRoutes } from './metrics/metrics.routes.ts';
 import { createServerMetrics, type ServerMetrics } from './metrics/server.metrics.ts';
@@ -86,6 +87,7 @@ export function createApp(deps: AppDeps): App {
   api.route('/', eventRoutes(deps));
   api.route('/', notificationRoutes(deps));
   api.route('/', adminStatsRoutes(deps));
+  api.route('/', avatarRoutes(deps));
   app.route('/api/v1', api);
 
   let pageDeps: PageDeps | undefined;

@@ -78,7 +78,14 @@ const handlers: { [Q in QueueName]: (payload: JobPayloads[Q], job: Job) => Promi
   email: (payload) => deliverEmail(mailer, payload, emailSealKey),
   maintenance: (payload) =>
     runMaintenance({ db, logger, eventLogRetentionHours: config.eventLogRetentionHours }, payload),
-  transfers: createTransferHandler({ db, queues, logger, currency: config.currency, hooks: settlementHooks }),
+  transfers: createTransferHandler({
+    db,
+    queues,
+    logger,
+    currency: config.currency,
+    hooks: settlementHooks,
+    urls: mediaStoreOf(config),
+  }),
   reminders: createReminderHandler({ db, queues, logger, config }),
   media: createMediaHandler({
     db,

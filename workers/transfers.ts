@@ -5,6 +5,7 @@ import type { Job } from 'bullmq';
 import type { Db } from '../server/db/database.ts';
 import type { Queues, TransferJob } from '../server/jobs/queues.ts';
 import type { Logger } from '../server/lib/logger.ts';
+import type { MediaUrls } from '../server/media/media.objects.ts';
 import { wakeSettlement } from '../server/wallet/wallet.jobs.ts';
 import { listStalePending } from '../server/wallet/wallet.repository.ts';
 import { type SettlementHooks, settleTransfers } from '../server/wallet/wallet.settlement.ts';
@@ -20,6 +21,8 @@ export interface TransferWorkerDeps {
   logger: Logger;
   currency: string;
   hooks: SettlementHooks;
+  /** For the transfers' parties' avatar URLs (`mediaStoreOf(config)`). */
+  urls: MediaUrls;
 }
 
 /** Wakes settlement if any transfer has been pending too long. Returns whether it did. */
@@ -36,7 +39,7 @@ export async function sweepPendingTransfers(deps: TransferWorkerDeps): Promise<b
 export function createTransferHandler(
   deps: TransferWorkerDeps,
 ): (payload: TransferJob, job: Job) => Promise<void> {
-  const settlement = { db: deps.db, currency: deps.currency, hooks: deps.hooks };
+  const settlement = { db: deps.db, currency: deps.currency, hooks: deps.hooks, urls: deps.urls };
   const drain = new PendingDrain({ settlement, queues: deps.queues, logger: deps.logger });
   return async (payload) => {
     switch (payload.task) {

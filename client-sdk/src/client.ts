@@ -138,7 +138,12 @@ export class PlazaClient {
     return result;
   }
 
-  me = () => this.http.get<Me>('/me');
+  /** `client.me()` is the signed-in user; its methods change them (operationIds `me…`). */
+  readonly me = Object.assign(() => this.http.get<Me>('/me'), {
+    /** One of your `ready`, unattached media becomes your avatar; the previous one is deleted. */
+    setAvatar: (mediaId: string) => this.http.send<Me>('PUT', '/me/avatar', { mediaId }),
+    deleteAvatar: () => this.http.send<Me>('DELETE', '/me/avatar'),
+  });
 
   // ---- social and feed ----
   readonly users = {

@@ -6,6 +6,7 @@ import { userRowToMe } from '../auth/me.ts';
 import { recordRoleChange, revokeSessions } from '../auth/sessions.ts';
 import { type Deps, type ForgetSessionsDeps, forgetSessions } from '../deps.ts';
 import { forbidden, notFound } from '../lib/errors.ts';
+import { mediaStoreOf } from '../media/store.factory.ts';
 
 export type AdminDeps = Pick<Deps, 'db'> & ForgetSessionsDeps;
 
@@ -15,7 +16,7 @@ export async function changeRole(deps: AdminDeps, actor: Actor, username: string
   if (!user) throw notFound('User');
   if (user.id === actor.userId) throw forbidden('You cannot change your own role');
   await applyRole(deps, user, role);
-  return userRowToMe(deps.db, { ...user, role }, actor.userId);
+  return userRowToMe(deps.db, { ...user, role }, actor.userId, mediaStoreOf(deps.config));
 }
 
 /**
@@ -54,5 +55,5 @@ export async function grantRole(deps: AdminDeps, username: string, role: Role): 
   const user = await findUserByUsername(deps.db, username);
   if (!user) return null;
   await applyRole(deps, user, role);
-  return userRowToMe(deps.db, { ...user, role }, null);
+  return userRowToMe(deps.db, { ...user, role }, null, mediaStoreOf(deps.config));
 }

@@ -7,6 +7,7 @@ import { forgetSessions } from '../deps.ts';
 import { networkOf } from '../http/client-ip.ts';
 import { AppError, forbidden } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
+import { mediaStoreOf } from '../media/store.factory.ts';
 import {
   deleteStaleRegistrations,
   findUserByEmail,
@@ -116,7 +117,7 @@ export async function register(
   }
   // After commit: an email never announces an account that does not exist.
   await queueAccountEmail(ctx, verificationEmail(created.user, created.code));
-  return { user: await userRowToMe(ctx.db, created.user, created.user.id) };
+  return { user: await userRowToMe(ctx.db, created.user, created.user.id, mediaStoreOf(ctx.config)) };
 }
 
 /**
@@ -158,7 +159,12 @@ export async function verifyEmail(
     await markEmailVerified(trx, user.id);
     return user;
   });
-  return signIn(ctx.db, { ...user, email_verified_at: user.email_verified_at ?? new Date() }, client);
+  return signIn(
+    ctx.db,
+    { ...user, email_verified_at: user.email_verified_at ?? new Date() },
+    client,
+    mediaStoreOf(ctx.config),
+  );
 }
 
 /** 202 whatever the address: only an unverified, active account gets a new code. */
@@ -215,7 +221,7 @@ export async function login(ctx: AuthContext, input: LoginInput, client: ClientI
       ctx.limits.loginPerAccountNetwork.reset(lockout),
       ctx.limits.loginPerAccount.refund(account),
     ]),
-    signIn(ctx.db, user, client),
+    signIn(ctx.db, user, client, mediaStoreOf(ctx.config)),
   );
   return signedIn;
 }
@@ -252,5 +258,10 @@ export async function verifyLoginCode(
     return { user, claimed };
   });
   if (claimed) await forgetSessions(ctx, { userIds: [user.id] });
-  return signIn(ctx.db, { ...user, email_verified_at: user.email_verified_at ?? new Date() }, client);
+  return signIn(
+    ctx.db,
+    { ...user, email_verified_at: user.email_verified_at ?? new Date() },
+    client,
+    mediaStoreOf(ctx.config),
+  );
 }

@@ -1,5 +1,6 @@
 // Inputs and answers of the account routes (zod, also the OpenAPI document), with API.md's limits.
 import { z } from '@hono/zod-openapi';
+import { AvatarSchema } from '../social/social.schema.ts';
 
 /** The longest display name; the sign-up form states it before it is hit. */
 export const DISPLAY_NAME_MAX = 50;
@@ -63,6 +64,11 @@ export const MeSchema = z
     id: z.string(),
     username: z.string(),
     displayName: z.string(),
+    avatarUrl: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The 96 px square avatar; null: none (show initials)' }),
+    avatar: z.union([AvatarSchema, z.null()]),
     createdAt: z.string(),
     followerCount: z.number().int(),
     followingCount: z.number().int(),

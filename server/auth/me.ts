@@ -3,14 +3,22 @@ import type { Me } from '@plaza/client/protocol';
 import type { Executor } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
 import { notFound } from '../lib/errors.ts';
+import { avatarOf, avatarUrlOf, type MediaUrls } from '../media/media.objects.ts';
 import { findUserById, followCounts } from './accounts.repository.ts';
 
-export async function userRowToMe(db: Executor, row: UserRow, viewerId: string | null): Promise<Me> {
+export async function userRowToMe(
+  db: Executor,
+  row: UserRow,
+  viewerId: string | null,
+  urls: MediaUrls,
+): Promise<Me> {
   const counts = await followCounts(db, row.id, viewerId);
   return {
     id: row.id,
     username: row.username,
     displayName: row.display_name,
+    avatarUrl: avatarUrlOf(row.avatar_key, urls),
+    avatar: avatarOf(row.avatar_key, urls),
     createdAt: row.created_at.toISOString(),
     ...counts,
     email: row.email,
@@ -19,8 +27,13 @@ export async function userRowToMe(db: Executor, row: UserRow, viewerId: string |
   };
 }
 
-export async function loadMe(db: Executor, userId: string, viewerId: string | null = userId): Promise<Me> {
+export async function loadMe(
+  db: Executor,
+  userId: string,
+  urls: MediaUrls,
+  viewerId: string | null = userId,
+): Promise<Me> {
   const row = await findUserById(db, userId);
   if (!row) throw notFound('User');
-  return userRowToMe(db, row, viewerId);
+  return userRowToMe(db, row, viewerId, urls);
 }

@@ -3,6 +3,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { createApiRouter } from '../http/api.ts';
 import type { AppEnv } from '../http/env.ts';
 import { errorResponses, jsonResponse, noContent } from '../http/openapi.ts';
+import { mediaStoreOf } from '../media/store.factory.ts';
 import type { Actor } from './actor.ts';
 import type { AuthContext } from './auth.context.ts';
 import { MeSchema, SessionInfoSchema, sessionIdParamSchema } from './auth.schema.ts';
@@ -76,6 +77,6 @@ export function sessionRoutes(ctx: AuthContext): OpenAPIHono<AppEnv> {
         middleware: [requireActor] as const,
         responses: { 200: jsonResponse(MeSchema, 'Me'), ...errorResponses(401) },
       }),
-      async (c) => c.json(await loadMe(ctx.db, actorOf(c).userId), 200),
+      async (c) => c.json(await loadMe(ctx.db, actorOf(c).userId, mediaStoreOf(ctx.config)), 200),
     );
 }

@@ -4,6 +4,7 @@ import type { Db } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
 import { type Deps, type ForgetSessionsDeps, forgetSessions } from '../deps.ts';
 import { notFound } from '../lib/errors.ts';
+import type { MediaUrls } from '../media/media.objects.ts';
 import type { Actor } from './actor.ts';
 import type { ClientInfo } from './auth.context.ts';
 import { userRowToMe } from './me.ts';
@@ -26,11 +27,11 @@ export interface SessionInfo {
   current: boolean;
 }
 
-export async function signIn(db: Db, user: UserRow, client: ClientInfo): Promise<SignedIn> {
+export async function signIn(db: Db, user: UserRow, client: ClientInfo, urls: MediaUrls): Promise<SignedIn> {
   // Two independent statements: at once, on two pool connections.
   const [session, me] = await Promise.all([
     createSession(db, user.id, client.userAgent),
-    userRowToMe(db, user, user.id),
+    userRowToMe(db, user, user.id, urls),
   ]);
   return {
     user: me,

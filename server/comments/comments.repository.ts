@@ -10,13 +10,23 @@ export interface CommentView {
   created_at: Date;
   username: string;
   display_name: string;
+  avatar_key: string | null;
 }
 
 const commentViews = (db: Executor) =>
   db
     .selectFrom('comments as c')
     .innerJoin('users as u', 'u.id', 'c.author_id')
-    .select(['c.id', 'c.post_id', 'c.author_id', 'c.body', 'c.created_at', 'u.username', 'u.display_name']);
+    .select([
+      'c.id',
+      'c.post_id',
+      'c.author_id',
+      'c.body',
+      'c.created_at',
+      'u.username',
+      'u.display_name',
+      'u.avatar_key',
+    ]);
 
 export async function findCommentView(db: Executor, id: string): Promise<CommentView | undefined> {
   return commentViews(db).where('c.id', '=', id).executeTakeFirst();

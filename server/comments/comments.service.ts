@@ -6,6 +6,8 @@ import { forbidden, notFound } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { type PageQuery, toPage } from '../lib/pagination.ts';
 import { decodeTimeCursor, timeKeyOf } from '../lib/time-cursor.ts';
+import { avatarUrlOf, type MediaUrls } from '../media/media.objects.ts';
+import { mediaStoreOf } from '../media/store.factory.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import { appendPostStats } from '../posts/posts.events.ts';
 import { feedWriteLimits } from '../posts/posts.limits.ts';
@@ -23,10 +25,15 @@ import {
 } from './comments.repository.ts';
 import type { CreateCommentInput } from './comments.schema.ts';
 
-export const commentViewToComment = (row: CommentView): Comment => ({
+export const commentViewToComment = (row: CommentView, urls: MediaUrls): Comment => ({
   id: row.id,
   postId: row.post_id,
-  author: { id: row.author_id, username: row.username, displayName: row.display_name },
+  author: {
+    id: row.author_id,
+    username: row.username,
+    displayName: row.display_name,
+    avatarUrl: avatarUrlOf(row.avatar_key, urls),
+  },
   body: row.body,
   createdAt: row.created_at.toISOString(),
 });
@@ -34,14 +41,20 @@ export const commentViewToComment = (row: CommentView): Comment => ({
 const excerpt = (body: string) => (body.length > 80 ? `${body.slice(0, 79)}…` : body);
 
 export async function listComments(
-  deps: Pick<Deps, 'db'>,
+  deps: Pick<Deps, 'db' | 'config'>,
   postId: string,
   query: PageQuery,
 ): Promise<Page<Comment>> {
   const after = decodeTimeCursor(query.cursor);
   if (!(await findPostView(deps.db, postId, null))) throw notFound('Post');
   const rows = await listCommentViews(deps.db, postId, after, query.limit);
-  return toPage(rows, query.limit, commentViewToComment, (r) => timeKeyOf(r.created_at, r.id));
+  const urls = mediaStoreOf(deps.config);
+  return toPage(
+    rows,
+    query.limit,
+    (row) => commentViewToComment(row, urls),
+    (r) => timeKeyOf(r.created_at, r.id),
+  );
 }
 
 export async function createComment(
@@ -59,7 +72,7 @@ export async function createComment(
     const counts = await bumpCounts(trx, post.id, { comments: 1 });
     const row = await findCommentView(trx, id);
     if (!row) throw notFound('Comment');
-    const comment = commentViewToComment(row);
+    const comment = commentViewToComment(row, mediaStoreOf(deps.config));
     await appendEvent(trx, {
       type: 'comment:created',
       topic: postRoom(post.id),

@@ -10,11 +10,15 @@ import type { Deps } from '../deps.ts';
 import { AppError, notFound, unauthenticated } from '../lib/errors.ts';
 import { KeyedSerializer } from '../lib/keyed-serializer.ts';
 import { decodeCursor, type PageQuery, toPage } from '../lib/pagination.ts';
+import { avatarUrlOf, type MediaUrls } from '../media/media.objects.ts';
+import { mediaStoreOf } from '../media/store.factory.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import { appendEvent } from '../realtime/event-log.ts';
+import { findUserRefRow, type UserRefRow, userRefOf } from '../social/user-refs.ts';
 import { transferLimit } from '../wallet/wallet.limits.ts';
 import { enqueueSettlement } from '../wallet/wallet.service.ts';
 import { eventWriteLimits } from './events.limits.ts';
+import { listParticipantPage } from './events.participant-page.ts';
 import { scheduleReminders, unscheduleReminders } from './events.reminders.ts';
 import {
   countParticipants,
@@ -22,13 +26,10 @@ import {
   findEventPrice,
   findEventView,
   findParticipant,
-  findUserRef,
   firstWaitlisted,
   insertParticipant,
-  listParticipantPage,
   lockEvent,
   setParticipantStatus,
-  type UserRefRow,
   updateEvent,
 } from './events.repository.ts';
 import { canSeeEvent, eventRoom } from './events.rooms.ts';
@@ -89,15 +90,16 @@ export async function pushParticipation(
   user: string | UserRefRow | undefined,
   status: ParticipationStatus | null,
   counts: Counts,
+  urls: MediaUrls,
 ): Promise<void> {
-  const ref = typeof user === 'string' ? await findUserRef(trx, user) : user;
+  const ref = typeof user === 'string' ? await findUserRefRow(trx, user) : user;
   if (!ref) return;
   await appendEvent(trx, {
     type: 'event:participation',
     topic: eventRoom(eventId),
     data: {
       eventId,
-      user: { id: ref.id, username: ref.username, displayName: ref.display_name },
+      user: userRefOf(ref, urls),
       status,
       goingCount: counts.going_count,
       waitlistCount: counts.waitlist_count,
@@ -120,10 +122,11 @@ export async function joinEvent(
   const priced = await findEventPrice(deps.db, input.eventId);
   const paid = priced !== undefined && needsTicket(priced, actor.userId);
   if (paid) await transferLimit(deps).consume(actor.userId);
+  const urls = mediaStoreOf(deps.config);
   const outcome = await perEvent.run(input.eventId, () =>
     deps.db.transaction().execute(async (trx) => {
       if (paid) await serializePaidJoins(trx, actor.userId);
-      const user = await findUserRef(trx, actor.userId);
+      const user = await findUserRefRow(trx, actor.userId);
       const event = await lockVisibleEvent(trx, actor, input.eventId);
       const unchanged = async () => {
         const existing = await findParticipant(trx, event.id, actor.userId);
@@ -147,8 +150,8 @@ export async function joinEvent(
         if (!(await insertParticipant(trx, event.id, actor.userId, 'pending_payment'))) {
           throw new AppError('conflict', 'Your participation changed meanwhile, try again');
         }
-        const ticket = await buyTicket(trx, event, actor.userId);
-        await pushParticipation(trx, event.id, user, 'pending_payment', event);
+        const ticket = await buyTicket(trx, event, actor.userId, urls);
+        await pushParticipation(trx, event.id, user, 'pending_payment', event, urls);
         return { event, status: 'pending_payment' as const, changed: true, tickets: [ticket] };
       }
 
@@ -165,7 +168,7 @@ export async function joinEvent(
         waitlist_count: event.waitlist_count + (status === 'waitlisted' ? 1 : 0),
       };
       await updateEvent(trx, event.id, counts);
-      await pushParticipation(trx, event.id, user, status, counts);
+      await pushParticipation(trx, event.id, user, status, counts, urls);
       return { event: { ...event, ...counts }, status, changed: true, tickets: [] as string[] };
     }),
   );
@@ -192,6 +195,7 @@ export async function leaveEvent(
 ): Promise<ParticipationState & { status: null }> {
   if (!actor) throw unauthenticated();
   await eventWriteLimits(deps).joins.consume(actor.userId);
+  const urls = mediaStoreOf(deps.config);
   const outcome = await perEvent.run(input.eventId, () =>
     deps.db.transaction().execute(async (trx) => {
       const event = await lockVisibleEvent(trx, actor, input.eventId);
@@ -203,14 +207,14 @@ export async function leaveEvent(
         waitlist_count: event.waitlist_count - (existing.status === 'waitlisted' ? 1 : 0),
       };
       await updateEvent(trx, event.id, counts);
-      await pushParticipation(trx, event.id, actor.userId, null, counts);
+      await pushParticipation(trx, event.id, actor.userId, null, counts, urls);
       const refunds: string[] = [];
       if (existing.ticket_transfer_id && (event.status !== 'published' || isOpen(event))) {
-        const refund = await refundTicket(trx, existing.ticket_transfer_id);
+        const refund = await refundTicket(trx, existing.ticket_transfer_id, urls);
         if (refund) refunds.push(refund);
       }
       const after = { ...event, ...counts };
-      const promotion = await promoteToCapacity(trx, after);
+      const promotion = await promoteToCapacity(trx, after, urls);
       // Re-read (the row is ours until commit): the promotion moved the counts.
       const final = (await lockEvent(trx, event.id)) ?? after;
       return {
@@ -233,7 +237,7 @@ export async function leaveEvent(
  * On a paid event the promoted buy a ticket first (`pending_payment`), and seats already being paid for
  * are not offered again: free = capacity − going − pending_payment.
  */
-export async function promoteToCapacity(trx: Trx, event: EventRow): Promise<Promotion> {
+export async function promoteToCapacity(trx: Trx, event: EventRow, urls: MediaUrls): Promise<Promotion> {
   const none: Promotion = { going: [], tickets: [] };
   if (!isOpen(event) || event.waitlist_count === 0) return none;
   const paying = event.price_cents > 0 ? await countParticipants(trx, event.id, 'pending_payment') : 0;
@@ -257,7 +261,7 @@ export async function promoteToCapacity(trx: Trx, event: EventRow): Promise<Prom
       going_count: running.going_count + (paid ? 0 : 1),
       waitlist_count: running.waitlist_count - 1,
     };
-    if (paid) tickets.push(await buyTicket(trx, event, userId));
+    if (paid) tickets.push(await buyTicket(trx, event, userId, urls));
     await notify(trx, {
       userId,
       type: 'event_promoted',
@@ -267,14 +271,14 @@ export async function promoteToCapacity(trx: Trx, event: EventRow): Promise<Prom
         : 'A seat freed up and you were first on the waitlist.',
       url: `/events/${event.id}`,
     });
-    await pushParticipation(trx, event.id, userId, paid ? 'pending_payment' : 'going', running);
+    await pushParticipation(trx, event.id, userId, paid ? 'pending_payment' : 'going', running, urls);
   }
   return { going, tickets };
 }
 
 /** Participants in join order (going first in time, then the waitlist as it queued). */
 export async function listParticipants(
-  deps: Pick<Deps, 'db'>,
+  deps: Pick<Deps, 'db' | 'config'>,
   actor: Actor | null,
   eventId: string,
   query: PageQuery,
@@ -288,11 +292,17 @@ export async function listParticipants(
   const event = await findEventView(deps.db, eventId, null);
   if (!event || !canSeeEvent(event, actor)) throw notFound('Event');
   const rows = await listParticipantPage(deps.db, eventId, after, query.limit);
+  const urls = mediaStoreOf(deps.config);
   return toPage(
     rows,
     query.limit,
     (r) => ({
-      user: { id: r.user_id, username: r.username, displayName: r.display_name },
+      user: {
+        id: r.user_id,
+        username: r.username,
+        displayName: r.display_name,
+        avatarUrl: avatarUrlOf(r.avatar_key, urls),
+      },
       status: r.status,
       joinedAt: r.joined_at.toISOString(),
     }),

@@ -10,6 +10,7 @@
 import type { Trx } from '../db/database.ts';
 import type { EventRow } from '../db/schema.ts';
 import type { Deps } from '../deps.ts';
+import { mediaStoreOf } from '../media/store.factory.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import { formatMoney } from '../wallet/wallet.objects.ts';
 import { enqueueSettlement } from '../wallet/wallet.service.ts';
@@ -56,6 +57,7 @@ async function applyTicket(
   { transfer, reference }: SettledTransfer,
 ): Promise<TicketOutcome> {
   const eventId = eventIdOfReference(reference);
+  const urls = mediaStoreOf(deps.config);
   const outcome: TicketOutcome = { transfers: [], going: null };
   if (!transfer.from) return outcome;
   const userId = transfer.from.id;
@@ -66,7 +68,7 @@ async function applyTicket(
   if (transfer.status === 'failed') {
     if (!event || !waiting) return outcome; // left before the payment failed: nothing was paid, nothing held
     await deleteParticipant(trx, event.id, userId);
-    await pushParticipation(trx, event.id, userId, null, event);
+    await pushParticipation(trx, event.id, userId, null, event, urls);
     await notify(trx, {
       userId,
       type: 'transfer_failed',
@@ -76,7 +78,7 @@ async function applyTicket(
       dedupeKey: transferDedupeKey(transfer.id),
     });
     // The seat this payment was reserved against in promotions is offered to the waitlist again.
-    const promotion = await promoteToCapacity(trx, event);
+    const promotion = await promoteToCapacity(trx, event, urls);
     outcome.transfers.push(...promotion.tickets);
     if (promotion.going.length > 0) outcome.going = { event, userIds: promotion.going };
     return outcome;
@@ -85,9 +87,9 @@ async function applyTicket(
   if (!event || !waiting || event.status !== 'published') {
     if (event && waiting) {
       await deleteParticipant(trx, event.id, userId);
-      await pushParticipation(trx, event.id, userId, null, event);
+      await pushParticipation(trx, event.id, userId, null, event, urls);
     }
-    const refund = await refundTicket(trx, transfer.id);
+    const refund = await refundTicket(trx, transfer.id, urls);
     if (refund) outcome.transfers.push(refund);
     return outcome;
   }
@@ -96,7 +98,7 @@ async function applyTicket(
     const counts = { going_count: event.going_count + 1, waitlist_count: event.waitlist_count };
     await setParticipantStatus(trx, event.id, [userId], 'going');
     await updateEvent(trx, event.id, counts);
-    await pushParticipation(trx, event.id, userId, 'going', counts);
+    await pushParticipation(trx, event.id, userId, 'going', counts, urls);
     outcome.going = { event: { ...event, ...counts }, userIds: [userId] };
     return outcome;
   }
@@ -105,8 +107,8 @@ async function applyTicket(
   const counts = { going_count: event.going_count, waitlist_count: event.waitlist_count + 1 };
   await setParticipantStatus(trx, event.id, [userId], 'waitlisted');
   await updateEvent(trx, event.id, counts);
-  await pushParticipation(trx, event.id, userId, 'waitlisted', counts);
-  const refund = await refundTicket(trx, transfer.id);
+  await pushParticipation(trx, event.id, userId, 'waitlisted', counts, urls);
+  const refund = await refundTicket(trx, transfer.id, urls);
   if (refund) outcome.transfers.push(refund);
   return outcome;
 }

@@ -13,6 +13,7 @@ import { sql } from 'kysely';
 import type { Trx } from '../db/database.ts';
 import type { EventRow } from '../db/schema.ts';
 import { AppError } from '../lib/errors.ts';
+import type { MediaUrls } from '../media/media.objects.ts';
 import { formatMoney } from '../wallet/wallet.objects.ts';
 import { requestTransfer, spendableCents } from '../wallet/wallet.service.ts';
 
@@ -36,15 +37,20 @@ export async function buyTicket(
   trx: Trx,
   event: Pick<EventRow, 'id' | 'title' | 'organizer_id' | 'price_cents'>,
   userId: string,
+  urls: MediaUrls,
 ): Promise<string> {
-  const { transfer } = await requestTransfer(trx, {
-    kind: 'event_ticket',
-    fromUserId: userId,
-    toUserId: event.organizer_id,
-    amountCents: event.price_cents,
-    memo: `Ticket: ${event.title}`,
-    reference: eventReference(event.id),
-  });
+  const { transfer } = await requestTransfer(
+    trx,
+    {
+      kind: 'event_ticket',
+      fromUserId: userId,
+      toUserId: event.organizer_id,
+      amountCents: event.price_cents,
+      memo: `Ticket: ${event.title}`,
+      reference: eventReference(event.id),
+    },
+    urls,
+  );
   await trx
     .updateTable('event_participants')
     .set({ ticket_transfer_id: transfer.id })
@@ -92,7 +98,7 @@ export async function checkCanPay(
  * enqueued after commit); null when the ticket is not completed (nothing was paid, or its own
  * settlement will decide) or when it was refunded before.
  */
-export async function refundTicket(trx: Trx, ticketId: string): Promise<string | null> {
+export async function refundTicket(trx: Trx, ticketId: string, urls: MediaUrls): Promise<string | null> {
   const ticket = await trx
     .selectFrom('transfers')
     .select(['id', 'from_user_id', 'to_user_id', 'amount_cents', 'reference'])
@@ -101,15 +107,19 @@ export async function refundTicket(trx: Trx, ticketId: string): Promise<string |
     .where('status', '=', 'completed')
     .executeTakeFirst();
   if (!ticket?.from_user_id) return null;
-  const { transfer, created } = await requestTransfer(trx, {
-    kind: 'refund',
-    fromUserId: ticket.to_user_id,
-    toUserId: ticket.from_user_id,
-    amountCents: ticket.amount_cents,
-    memo: 'Ticket refund',
-    refundOf: ticket.id,
-    reference: ticket.reference ?? undefined,
-  });
+  const { transfer, created } = await requestTransfer(
+    trx,
+    {
+      kind: 'refund',
+      fromUserId: ticket.to_user_id,
+      toUserId: ticket.from_user_id,
+      amountCents: ticket.amount_cents,
+      memo: 'Ticket refund',
+      refundOf: ticket.id,
+      reference: ticket.reference ?? undefined,
+    },
+    urls,
+  );
   return created ? transfer.id : null;
 }
 
@@ -117,7 +127,7 @@ export async function refundTicket(trx: Trx, ticketId: string): Promise<string |
  * Refunds every completed ticket of the event not refunded yet (cancellation, rejection). Tickets still
  * pending are refunded by their settlement, which finds the event closed. Returns the new refunds' ids.
  */
-export async function refundEventTickets(trx: Trx, eventId: string): Promise<string[]> {
+export async function refundEventTickets(trx: Trx, eventId: string, urls: MediaUrls): Promise<string[]> {
   const tickets = await trx
     .selectFrom('transfers as t')
     .select('t.id')
@@ -131,7 +141,7 @@ export async function refundEventTickets(trx: Trx, eventId: string): Promise<str
     .execute();
   const refunds: string[] = [];
   for (const { id } of tickets) {
-    const refund = await refundTicket(trx, id);
+    const refund = await refundTicket(trx, id, urls);
     if (refund) refunds.push(refund);
   }
   return refunds;

@@ -8,6 +8,7 @@ export interface ProfileRow {
   id: string;
   username: string;
   display_name: string;
+  avatar_key: string | null;
   created_at: Date;
   follower_count: number;
   following_count: number;
@@ -35,6 +36,7 @@ function profiles(db: Executor, viewerId: string | null) {
       'u.id',
       'u.username',
       'u.display_name',
+      'u.avatar_key',
       'u.created_at',
       sql<number>`(select count(*) from follows f where f.followee_id = u.id)`.as('follower_count'),
       sql<number>`(select count(*) from follows f where f.follower_id = u.id)`.as('following_count'),

@@ -6,6 +6,8 @@ import { AppError, notFound, unauthenticated } from '../lib/errors.ts';
 import type { PageQuery } from '../lib/pagination.ts';
 import { toPage } from '../lib/pagination.ts';
 import { decodeTimeCursor, timeKeyOf } from '../lib/time-cursor.ts';
+import { avatarOf, avatarUrlOf, type MediaUrls } from '../media/media.objects.ts';
+import { mediaStoreOf } from '../media/store.factory.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import { authorRoom, homeRoom } from '../posts/posts.rooms.ts';
 import {
@@ -25,10 +27,12 @@ export interface FollowState {
   followerCount: number;
 }
 
-export const profileRowToUser = (row: ProfileRow): User => ({
+export const profileRowToUser = (row: ProfileRow, urls: MediaUrls): User => ({
   id: row.id,
   username: row.username,
   displayName: row.display_name,
+  avatarUrl: avatarUrlOf(row.avatar_key, urls),
+  avatar: avatarOf(row.avatar_key, urls),
   createdAt: row.created_at.toISOString(),
   followerCount: row.follower_count,
   followingCount: row.following_count,
@@ -41,18 +45,22 @@ async function requireUserId(deps: Pick<Deps, 'db'>, username: string): Promise<
   return id;
 }
 
-export async function getUser(deps: Pick<Deps, 'db'>, actor: Actor | null, username: string): Promise<User> {
+export async function getUser(
+  deps: Pick<Deps, 'db' | 'config'>,
+  actor: Actor | null,
+  username: string,
+): Promise<User> {
   const id = await requireUserId(deps, username);
   const row = await findProfile(deps.db, id, actor?.userId ?? null);
   if (!row) throw notFound('User');
-  return profileRowToUser(row);
+  return profileRowToUser(row, mediaStoreOf(deps.config));
 }
 
 /** The user id behind a username, for other features' listings (404 when unknown). */
 export const userIdByUsername = requireUserId;
 
 export async function listFollows(
-  deps: Pick<Deps, 'db'>,
+  deps: Pick<Deps, 'db' | 'config'>,
   actor: Actor | null,
   username: string,
   side: 'followers' | 'following',
@@ -61,7 +69,13 @@ export async function listFollows(
   const after = decodeTimeCursor(query.cursor);
   const id = await requireUserId(deps, username);
   const rows = await listFollowPage(deps.db, side, id, actor?.userId ?? null, after, query.limit);
-  return toPage(rows, query.limit, profileRowToUser, (r) => timeKeyOf(r.followed_at, r.id));
+  const urls = mediaStoreOf(deps.config);
+  return toPage(
+    rows,
+    query.limit,
+    (row) => profileRowToUser(row, urls),
+    (r) => timeKeyOf(r.followed_at, r.id),
+  );
 }
 
 async function targetOf(deps: Deps, actor: Actor | null, input: FollowInput): Promise<[Actor, string]> {

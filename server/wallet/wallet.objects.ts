@@ -1,16 +1,27 @@
 // Wallet rows → wire objects, and money as people read it.
 import type { Transfer } from '@plaza/client/protocol';
+import { avatarUrlOf, type MediaUrls } from '../media/media.objects.ts';
 import type { TransferView } from './wallet.repository.ts';
 
-export function transferViewToTransfer(row: TransferView): Transfer {
+export function transferViewToTransfer(row: TransferView, urls: MediaUrls): Transfer {
   return {
     id: row.id,
     kind: row.kind,
     from:
       row.from_user_id && row.from_username !== null
-        ? { id: row.from_user_id, username: row.from_username, displayName: row.from_display_name ?? '' }
+        ? {
+            id: row.from_user_id,
+            username: row.from_username,
+            displayName: row.from_display_name ?? '',
+            avatarUrl: avatarUrlOf(row.from_avatar_key, urls),
+          }
         : null,
-    to: { id: row.to_user_id, username: row.to_username, displayName: row.to_display_name },
+    to: {
+      id: row.to_user_id,
+      username: row.to_username,
+      displayName: row.to_display_name,
+      avatarUrl: avatarUrlOf(row.to_avatar_key, urls),
+    },
     amountCents: row.amount_cents,
     memo: row.memo,
     status: row.status,

@@ -102,7 +102,7 @@ export async function postLocked(
       settled_seq: o.seq,
       completed_at: completedAt.get(o.row.id) ?? new Date(),
     };
-    const transfer = transferViewToTransfer(view);
+    const transfer = transferViewToTransfer(view, deps.urls);
     const parties = [o.row.from_user_id, o.row.to_user_id].filter((id): id is string => id !== null);
     events.push({
       type: 'transfer:updated',

@@ -11,8 +11,10 @@ export const ISSUER_ACCOUNT_ID = 'ffffffff-ffff-ffff-ffff-ffffffffffff';
 export interface TransferView extends TransferRow {
   from_username: string | null;
   from_display_name: string | null;
+  from_avatar_key: string | null;
   to_username: string;
   to_display_name: string;
+  to_avatar_key: string | null;
 }
 
 /** The user's account id, created on first use; concurrent first uses agree on one row. */
@@ -45,6 +47,7 @@ export interface Party {
   id: string;
   username: string;
   display_name: string;
+  avatar_key: string | null;
   /** null until the user's first transfer creates it. */
   account_id: string | null;
 }
@@ -54,7 +57,7 @@ export async function findParties(db: Executor, userIds: readonly string[]): Pro
   const rows = await db
     .selectFrom('users as u')
     .leftJoin('wallet_accounts as a', 'a.user_id', 'u.id')
-    .select(['u.id', 'u.username', 'u.display_name', 'a.id as account_id'])
+    .select(['u.id', 'u.username', 'u.display_name', 'u.avatar_key', 'a.id as account_id'])
     .where('u.id', 'in', userIds)
     .execute();
   return new Map(rows.map((r) => [r.id, r]));
@@ -132,8 +135,10 @@ function transferViews(db: Executor) {
     .select([
       'fu.username as from_username',
       'fu.display_name as from_display_name',
+      'fu.avatar_key as from_avatar_key',
       'tu.username as to_username',
       'tu.display_name as to_display_name',
+      'tu.avatar_key as to_avatar_key',
     ]);
 }
 

@@ -7,6 +7,8 @@ import type { Deps } from '../deps.ts';
 import { AppError, forbidden, notFound, unauthenticated, validationFailed } from '../lib/errors.ts';
 import { isUuid, newId } from '../lib/ids.ts';
 import { decodeCursor, type PageQuery, toPage } from '../lib/pagination.ts';
+import type { MediaUrls } from '../media/media.objects.ts';
+import { mediaStoreOf } from '../media/store.factory.ts';
 import { appendEvent } from '../realtime/event-log.ts';
 import { userIdByUsername } from '../social/social.service.ts';
 import { wakeSettlement } from './wallet.jobs.ts';
@@ -88,10 +90,10 @@ function checkRequest(r: TransferRequest): void {
   if (problems.length > 0) throw validationFailed(problems);
 }
 
-async function viewOf(trx: Trx, id: string): Promise<Transfer> {
+async function viewOf(trx: Trx, id: string, urls: MediaUrls): Promise<Transfer> {
   const [view] = await findTransferViews(trx, [id]);
   if (!view) throw notFound('Transfer');
-  return transferViewToTransfer(view);
+  return transferViewToTransfer(view, urls);
 }
 
 /**
@@ -99,7 +101,11 @@ async function viewOf(trx: Trx, id: string): Promise<Transfer> {
  * workers settle it. After commit, call `enqueueSettlement` for latency; if that is lost, the
  * sweeper settles it within seconds anyway.
  */
-export async function requestTransfer(trx: Trx, request: TransferRequest): Promise<RequestedTransfer> {
+export async function requestTransfer(
+  trx: Trx,
+  request: TransferRequest,
+  urls: MediaUrls,
+): Promise<RequestedTransfer> {
   checkRequest(request);
   const hash = requestHash(request);
   // Few round trips: this runs inside requests (and other features' transactions).
@@ -132,7 +138,7 @@ export async function requestTransfer(trx: Trx, request: TransferRequest): Promi
     // Refunded before (or by a concurrent request, committed by now): that refund is the answer.
     const existing = await findRefundOf(trx, request.refundOf);
     if (!existing) throw new Error('refund conflict without a refund');
-    return { transfer: await viewOf(trx, existing.id), created: false };
+    return { transfer: await viewOf(trx, existing.id, urls), created: false };
   }
   if (!row) {
     // The key was used before (or by a concurrent request, committed by now): that transfer is the answer.
@@ -141,15 +147,20 @@ export async function requestTransfer(trx: Trx, request: TransferRequest): Promi
     if (existing.request_hash !== hash) {
       throw new AppError('idempotency_conflict', 'This Idempotency-Key was used for a different request');
     }
-    return { transfer: await viewOf(trx, existing.id), created: false };
+    return { transfer: await viewOf(trx, existing.id, urls), created: false };
   }
-  const transfer = transferViewToTransfer({
-    ...row,
-    from_username: from?.username ?? null,
-    from_display_name: from?.display_name ?? null,
-    to_username: to.username,
-    to_display_name: to.display_name,
-  });
+  const transfer = transferViewToTransfer(
+    {
+      ...row,
+      from_username: from?.username ?? null,
+      from_display_name: from?.display_name ?? null,
+      from_avatar_key: from?.avatar_key ?? null,
+      to_username: to.username,
+      to_display_name: to.display_name,
+      to_avatar_key: to.avatar_key,
+    },
+    urls,
+  );
   await appendEvent(trx, {
     type: 'transfer:updated',
     topic: 'me',
@@ -192,14 +203,18 @@ export async function createTransfer(
   if (toUserId === actor.userId)
     throw validationFailed([{ path: ['to'], message: 'cannot send money to yourself' }]);
   return recordAndEnqueue(deps, (trx) =>
-    requestTransfer(trx, {
-      kind: 'transfer',
-      fromUserId: actor.userId,
-      toUserId,
-      amountCents: input.amountCents,
-      memo: input.memo,
-      idempotencyKey: input.idempotencyKey,
-    }),
+    requestTransfer(
+      trx,
+      {
+        kind: 'transfer',
+        fromUserId: actor.userId,
+        toUserId,
+        amountCents: input.amountCents,
+        memo: input.memo,
+        idempotencyKey: input.idempotencyKey,
+      },
+      mediaStoreOf(deps.config),
+    ),
   );
 }
 
@@ -212,14 +227,18 @@ export async function mintMoney(
   if (!hasRole(actor, 'admin')) throw forbidden();
   const toUserId = await userIdByUsername(deps, input.username);
   return recordAndEnqueue(deps, (trx) =>
-    requestTransfer(trx, {
-      kind: 'mint',
-      fromUserId: null,
-      toUserId,
-      amountCents: input.amountCents,
-      memo: input.memo,
-      idempotencyKey: input.idempotencyKey,
-    }),
+    requestTransfer(
+      trx,
+      {
+        kind: 'mint',
+        fromUserId: null,
+        toUserId,
+        amountCents: input.amountCents,
+        memo: input.memo,
+        idempotencyKey: input.idempotencyKey,
+      },
+      mediaStoreOf(deps.config),
+    ),
   );
 }
 
@@ -251,7 +270,13 @@ export async function listMyTransfers(
     beforeId = id;
   }
   const rows = await listTransferPage(deps.db, actor.userId, beforeId, query.limit + 1);
-  return toPage(rows, query.limit, transferViewToTransfer, (r) => [r.id]);
+  const urls = mediaStoreOf(deps.config);
+  return toPage(
+    rows,
+    query.limit,
+    (row) => transferViewToTransfer(row, urls),
+    (r) => [r.id],
+  );
 }
 
 /** One transfer, for its parties only: to anyone else it does not exist. */
@@ -261,5 +286,5 @@ export async function getTransfer(deps: WalletDeps, actor: Actor, id: string): P
   if (!view || (view.from_user_id !== actor.userId && view.to_user_id !== actor.userId)) {
     throw notFound('Transfer');
   }
-  return transferViewToTransfer(view);
+  return transferViewToTransfer(view, mediaStoreOf(deps.config));
 }

@@ -1,6 +1,7 @@
 // What settlement needs and what other features plug into it: the hooks a transfer kind runs when it settles.
 import type { Transfer, TransferKind } from '@plaza/client/protocol';
 import type { Db, Trx } from '../db/database.ts';
+import type { MediaUrls } from '../media/media.objects.ts';
 
 /** A transfer as its settlement hook sees it, after its status was decided (same transaction). */
 export interface SettledTransfer {
@@ -32,6 +33,8 @@ export interface SettlementDeps {
   db: Db;
   currency: string;
   hooks: SettlementHooks;
+  /** The avatar URLs of the transfers' parties (`mediaStoreOf(config)`). */
+  urls: MediaUrls;
 }
 
 export interface SettlementResult {

@@ -102,8 +102,10 @@ function pendingViews(trx: Trx) {
     .select([
       'fu.username as from_username',
       'fu.display_name as from_display_name',
+      'fu.avatar_key as from_avatar_key',
       'tu.username as to_username',
       'tu.display_name as to_display_name',
+      'tu.avatar_key as to_avatar_key',
     ])
     .where('t.status', '=', 'pending');
 }

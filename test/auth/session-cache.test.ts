@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changeRole } from '../../server/admin/admin.service.ts';
 import { SessionCache } from '../../server/auth/session-cache.ts';
 import { revokeSessions, validateSessionToken } from '../../server/auth/sessions.ts';
-import type { Config } from '../../server/config.ts';
+import { loadConfig } from '../../server/config.ts';
 import { createLogger } from '../../server/lib/logger.ts';
 import { closeRedis, createRedis } from '../../server/lib/redis.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
@@ -228,7 +228,7 @@ describe('across two instances', () => {
     // The route's service, with a Redis that refuses the publish: B never hears this instance's word.
     const closed = createRedis(ctx.redisUrl, 'commands', 'test-closed');
     await closeRedis(closed);
-    const deps = { db: ctx.db, redis: closed, config: { redisPrefix: ctx.redisPrefix } as Config, logger };
+    const deps = { db: ctx.db, redis: closed, config: loadConfig(ctx.env), logger };
     await changeRole(
       deps,
       { userId: admin.id, username: admin.username, sessionId: admin.sessionId, role: 'admin' },

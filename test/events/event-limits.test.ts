@@ -4,6 +4,7 @@ import { requestTransfer } from '../../server/wallet/wallet.service.ts';
 import { SettlementHooks, settleTransfers } from '../../server/wallet/wallet.settlement.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { bearer, createUser, type TestUser } from '../helpers/factories.ts';
+import { testMediaUrls } from '../helpers/fixtures.ts';
 import { createInProcessApp, type InProcessApp } from '../helpers/in-process-app.ts';
 import { checkLedger } from '../wallet/ledger-checks.ts';
 
@@ -27,7 +28,7 @@ afterAll(async () => {
 });
 
 const settle = (ids: string[]) =>
-  settleTransfers({ db: ctx.db, currency: 'EUR', hooks: new SettlementHooks() }, ids);
+  settleTransfers({ db: ctx.db, currency: 'EUR', hooks: new SettlementHooks(), urls: testMediaUrls }, ids);
 
 function appWith(env: Record<string, string>) {
   const app = createInProcessApp(ctx, {}, env);
@@ -57,7 +58,11 @@ async function person(cents: number): Promise<TestUser> {
     const { transfer } = await ctx.db
       .transaction()
       .execute((trx) =>
-        requestTransfer(trx, { kind: 'mint', fromUserId: null, toUserId: user.id, amountCents: cents }),
+        requestTransfer(
+          trx,
+          { kind: 'mint', fromUserId: null, toUserId: user.id, amountCents: cents },
+          testMediaUrls,
+        ),
       );
     await settle([transfer.id]);
   }

@@ -14,6 +14,7 @@ import { requestTransfer } from '../../server/wallet/wallet.service.ts';
 import { SettlementHooks, settleTransfers } from '../../server/wallet/wallet.settlement.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createUser, type TestUser } from '../helpers/factories.ts';
+import { testMediaUrls } from '../helpers/fixtures.ts';
 import { createInProcessApp, type InProcessApp } from '../helpers/in-process-app.ts';
 import { checkLedger } from '../wallet/ledger-checks.ts';
 
@@ -40,7 +41,8 @@ export interface TicketHarness {
  */
 export function useTicketHarness(options: { redisName: string } | { inProcessApp: true }): TicketHarness {
   let close: () => Promise<void> = async () => {};
-  const settle = (ids: string[]) => settleTransfers({ db: h.ctx.db, currency: 'EUR', hooks: h.hooks }, ids);
+  const settle = (ids: string[]) =>
+    settleTransfers({ db: h.ctx.db, currency: 'EUR', hooks: h.hooks, urls: testMediaUrls }, ids);
   const settleAll = async (): Promise<void> => {
     for (;;) {
       const pending = await h.ctx.db
@@ -54,12 +56,16 @@ export function useTicketHarness(options: { redisName: string } | { inProcessApp
   };
   const send = async (from: Actor | null, to: Actor, cents: number): Promise<string> => {
     const { transfer } = await h.ctx.db.transaction().execute((trx) =>
-      requestTransfer(trx, {
-        kind: from ? 'transfer' : 'mint',
-        fromUserId: from?.userId ?? null,
-        toUserId: to.userId,
-        amountCents: cents,
-      }),
+      requestTransfer(
+        trx,
+        {
+          kind: from ? 'transfer' : 'mint',
+          fromUserId: from?.userId ?? null,
+          toUserId: to.userId,
+          amountCents: cents,
+        },
+        testMediaUrls,
+      ),
     );
     await settle([transfer.id]);
     const row = await h.ctx.db
@@ -75,7 +81,11 @@ export function useTicketHarness(options: { redisName: string } | { inProcessApp
       const { transfer } = await h.ctx.db
         .transaction()
         .execute((trx) =>
-          requestTransfer(trx, { kind: 'mint', fromUserId: null, toUserId: user.id, amountCents: cents }),
+          requestTransfer(
+            trx,
+            { kind: 'mint', fromUserId: null, toUserId: user.id, amountCents: cents },
+            testMediaUrls,
+          ),
         );
       await settle([transfer.id]);
     }

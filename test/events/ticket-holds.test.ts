@@ -9,6 +9,7 @@ import { releaseHold } from '../../server/wallet/wallet.holds.ts';
 import { getWallet, requestTransfer } from '../../server/wallet/wallet.service.ts';
 import { runMaintenance } from '../../workers/maintenance.ts';
 import type { TestContext } from '../helpers/context.ts';
+import { testMediaUrls } from '../helpers/fixtures.ts';
 import { useTicketHarness } from './ticket-harness.ts';
 
 // Ticket money is held in the organizer's account until the event ends: the organizer cannot spend it,
@@ -258,12 +259,16 @@ describe('ticket money held until the event ends', () => {
     // Spending held money past the settlement's rules (entries written by hand for a pending transfer):
     // the same CHECK, as the ledger trigger lowers the balance under the held amount.
     const { transfer } = await ctx.db.transaction().execute((trx) =>
-      requestTransfer(trx, {
-        kind: 'transfer',
-        fromUserId: organizer.userId,
-        toUserId: gus.userId,
-        amountCents: 200,
-      }),
+      requestTransfer(
+        trx,
+        {
+          kind: 'transfer',
+          fromUserId: organizer.userId,
+          toUserId: gus.userId,
+          amountCents: 200,
+        },
+        testMediaUrls,
+      ),
     );
     await expect(
       ctx.db.transaction().execute(async (trx) => {

@@ -7,6 +7,7 @@ import { cancelEvent, createEvent } from '../../server/events/events.service.ts'
 import { type SettlementHooks, settleNextPending } from '../../server/wallet/wallet.settlement.ts';
 import type { TestContext } from '../helpers/context.ts';
 import { bearer, type TestUser } from '../helpers/factories.ts';
+import { testMediaUrls } from '../helpers/fixtures.ts';
 import type { InProcessApp } from '../helpers/in-process-app.ts';
 import { useTicketHarness } from './ticket-harness.ts';
 
@@ -142,7 +143,7 @@ describe('user idempotency keys never meet the server’s own transfers', () => 
     // An unrelated transfer shares the drain's batch with the ticket.
     expect((await sendWithKey(other, friend, 50, 'rent'))[0]).toBe(202);
 
-    const batch = await settleNextPending({ db: ctx.db, currency: 'EUR', hooks }, 100);
+    const batch = await settleNextPending({ db: ctx.db, currency: 'EUR', hooks, urls: testMediaUrls }, 100);
     expect(batch.ids).toContain(ticket!.id);
     await settleAll();
     expect(await transfersOf(event.id, 'refund', buyer.id)).toEqual([

@@ -6,6 +6,7 @@ import { joinEvent, leaveEvent } from '../../server/events/events.participation.
 import { cancelEvent, createEvent } from '../../server/events/events.service.ts';
 import { requestTransfer } from '../../server/wallet/wallet.service.ts';
 import type { TestContext } from '../helpers/context.ts';
+import { testMediaUrls } from '../helpers/fixtures.ts';
 import { useTicketHarness } from './ticket-harness.ts';
 
 // The settlement hook driven by hand, with no worker running: every interleaving of a payment with a
@@ -39,12 +40,16 @@ async function paidEvent(organizer: Actor, priceCents: number, capacity?: number
 /** A transfer recorded and settled at once, ahead of anything pending (money leaving in between). */
 async function spend(from: Actor, to: Actor, cents: number): Promise<void> {
   const { transfer } = await ctx.db.transaction().execute((trx) =>
-    requestTransfer(trx, {
-      kind: 'transfer',
-      fromUserId: from.userId,
-      toUserId: to.userId,
-      amountCents: cents,
-    }),
+    requestTransfer(
+      trx,
+      {
+        kind: 'transfer',
+        fromUserId: from.userId,
+        toUserId: to.userId,
+        amountCents: cents,
+      },
+      testMediaUrls,
+    ),
   );
   await settle([transfer.id]);
 }

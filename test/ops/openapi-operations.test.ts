@@ -92,6 +92,10 @@ async function sdkRequests(): Promise<Array<{ name: string; method: string; url:
     }
   }
   await record('me', client.me);
+  // `client.me()` and its methods (`me.setAvatar` → `meSetAvatar`).
+  for (const [name, fn] of Object.entries(client.me)) {
+    await record(`me.${name}`, fn as (...args: unknown[]) => unknown);
+  }
   return found;
 }
 

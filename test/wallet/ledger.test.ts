@@ -6,6 +6,7 @@ import { closeRedis, createRedis } from '../../server/lib/redis.ts';
 import { requestTransfer } from '../../server/wallet/wallet.service.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { bearer, createUser, type TestUser } from '../helpers/factories.ts';
+import { testMediaUrls } from '../helpers/fixtures.ts';
 import { connectLive, type Recorder } from '../helpers/live.ts';
 import { type PlazaProcess, startServer, startWorkers, stopAll } from '../helpers/processes.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -173,12 +174,16 @@ describe('idempotency and crashes', () => {
 
   it('settles a pending transfer whose job was never queued (crash between commit and enqueue) by the sweeper', async () => {
     const { transfer } = await ctx.db.transaction().execute((trx) =>
-      requestTransfer(trx, {
-        kind: 'transfer',
-        fromUserId: users[2]!.id,
-        toUserId: users[3]!.id,
-        amountCents: 1,
-      }),
+      requestTransfer(
+        trx,
+        {
+          kind: 'transfer',
+          fromUserId: users[2]!.id,
+          toUserId: users[3]!.id,
+          amountCents: 1,
+        },
+        testMediaUrls,
+      ),
     );
     expect(await queues.get('transfers').getJob(transfer.id)).toBeUndefined();
     // As if committed a while ago by an instance that died before queuing the job.

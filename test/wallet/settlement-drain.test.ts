@@ -13,6 +13,7 @@ import { SettlementHooks, settleTransfers } from '../../server/wallet/wallet.set
 import { PendingDrain } from '../../workers/transfers.drain.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createUser, type TestUser } from '../helpers/factories.ts';
+import { testMediaUrls } from '../helpers/fixtures.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { checkLedger } from './ledger-checks.ts';
 
@@ -21,7 +22,7 @@ let redis: ReturnType<typeof createRedis>;
 let queues: Queues;
 let users: TestUser[];
 const logger = createLogger('silent', 'test');
-const settlement = () => ({ db: ctx.db, currency: 'EUR', hooks: new SettlementHooks() });
+const settlement = () => ({ db: ctx.db, currency: 'EUR', hooks: new SettlementHooks(), urls: testMediaUrls });
 const newDrain = (batch = 50, lanes = 2) =>
   new PendingDrain({ settlement: settlement(), queues, logger }, { batch, lanes, maxRunMs: 30_000 });
 
@@ -52,7 +53,7 @@ async function record(asks: Ask[]): Promise<string[]> {
     for (const ask of asks) {
       const kind = ask.kind ?? 'transfer';
       const fromUserId = kind === 'mint' ? null : (ask.fromUserId ?? null);
-      const { transfer } = await requestTransfer(trx, { ...ask, kind, fromUserId });
+      const { transfer } = await requestTransfer(trx, { ...ask, kind, fromUserId }, testMediaUrls);
       ids.push(transfer.id);
     }
     return ids;

@@ -10,6 +10,7 @@ import {
 } from '../../server/wallet/wallet.settlement.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { bearer, createUser, type TestUser } from '../helpers/factories.ts';
+import { testMediaUrls } from '../helpers/fixtures.ts';
 import { createInProcessApp, type InProcessApp } from '../helpers/in-process-app.ts';
 import { checkLedger } from './ledger-checks.ts';
 
@@ -38,7 +39,7 @@ beforeAll(async () => {
   const hooks = new SettlementHooks().on('mint', async (_trx, settled) => {
     settledHooks.push(settled);
   });
-  settle = (ids) => settleTransfers({ db: ctx.db, currency: 'EUR', hooks }, ids);
+  settle = (ids) => settleTransfers({ db: ctx.db, currency: 'EUR', hooks, urls: testMediaUrls }, ids);
 });
 
 afterAll(async () => {
