@@ -11,11 +11,15 @@ import type {
   UpdateEventInput,
 } from './inputs.ts';
 import { LiveConnection as Live, type LiveConnection, type LiveOptions } from './live.ts';
+import { type UploadOptions, uploadMedia } from './media.ts';
 import type {
   AnyPush,
   Comment,
   Event,
+  Instance,
   Me,
+  Media,
+  MediaUpload,
   Notification,
   Page,
   ParticipationStatus,
@@ -172,7 +176,9 @@ export class PlazaClient {
     /** Own posts and those of followed users. */
     home: (page?: PageOptions) => this.page<Post>('/feed', page),
     get: (id: string) => this.http.get<Post>(`/posts/${segment(id)}`),
-    create: (body: string) => this.http.send<Post>('POST', '/posts', { body }),
+    /** `body` may be empty when `mediaIds` (your `ready`, unattached media, at most 4) are given. */
+    create: (body: string, mediaIds?: string[]) =>
+      this.http.send<Post>('POST', '/posts', mediaIds?.length ? { body, mediaIds } : { body }),
     update: (id: string, body: string) => this.http.send<Post>('PATCH', `/posts/${segment(id)}`, { body }),
     delete: (id: string) => this.http.send<null>('DELETE', `/posts/${segment(id)}`),
     comments: (id: string, page?: PageOptions) => this.page<Comment>(`/posts/${segment(id)}/comments`, page),
@@ -200,6 +206,36 @@ export class PlazaClient {
     participants: (id: string, page?: PageOptions) =>
       this.page<Participant>(`/events/${segment(id)}/participants`, page),
   };
+
+  // ---- media ----
+  readonly media = {
+    /**
+     * The whole upload: create → PUT the bytes (with progress in browsers) → complete → wait until the
+     * worker made it `ready` and return it; a refusal or a failed processing throws PlazaError.
+     */
+    upload: (file: Blob, options?: UploadOptions) =>
+      uploadMedia(
+        {
+          http: this.http,
+          fetch: this.options.fetch ?? globalThis.fetch.bind(globalThis),
+          live: () => this.liveConnection,
+        },
+        file,
+        options,
+      ),
+    create: (input: { contentType: string; bytes: number; description?: string }) =>
+      this.http.send<{ media: Media; upload: MediaUpload }>('POST', '/media', input),
+    complete: (id: string) => this.http.send<Media>('POST', `/media/${segment(id)}/complete`),
+    get: (id: string) => this.http.get<Media>(`/media/${segment(id)}`),
+    /** Changes the alt text. */
+    update: (id: string, description: string) =>
+      this.http.send<Media>('PATCH', `/media/${segment(id)}`, { description }),
+    /** Only media not attached to anything. */
+    delete: (id: string) => this.http.send<null>('DELETE', `/media/${segment(id)}`),
+  };
+
+  /** The instance's name, version and limits (media types and sizes…): validate before sending. */
+  instance = () => this.http.get<Instance>('/instance');
 
   // ---- wallet ----
   readonly wallet = {

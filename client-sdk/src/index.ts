@@ -4,5 +4,6 @@ export * from './client.ts';
 export { PlazaError } from './errors.ts';
 export type * from './inputs.ts';
 export * from './live.ts';
+export type { UploadOptions } from './media.ts';
 export type * from './protocol.ts';
 export { PUSH_TYPES, SEQ_HEADER } from './protocol.ts';

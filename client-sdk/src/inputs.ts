@@ -31,9 +31,14 @@ export interface CreateEventInput {
   endsAt: string;
   capacity?: number | null;
   priceCents?: number;
+  /** One of your `ready`, unattached media: the event's 1600×900 cover. */
+  coverMediaId?: string;
 }
 
-export type UpdateEventInput = Partial<CreateEventInput>;
+/** `coverMediaId: null` removes the cover. */
+export type UpdateEventInput = Partial<Omit<CreateEventInput, 'coverMediaId'>> & {
+  coverMediaId?: string | null;
+};
 
 export interface TransferInput {
   to: string;

@@ -17,6 +17,8 @@ const TAGS = [
   { name: 'Posts', description: 'Feeds, posts and likes' },
   { name: 'Comments', description: 'Comments on posts' },
   { name: 'Events', description: 'Events, participation, waitlist and tickets' },
+  { name: 'Media', description: 'Image uploads (presigned PUT, then processing) and their alt text' },
+  { name: 'Instance', description: "This deployment's name, version and limits" },
   { name: 'Wallet', description: 'Balance, transfers (idempotent), their history, and minting (admin)' },
   { name: 'Notifications', description: 'The inbox: list, unread count, mark read' },
   { name: 'Moderation', description: 'Roles and suspension (moderators and admins)' },
