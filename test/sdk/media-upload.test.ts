@@ -22,7 +22,10 @@ beforeAll(async () => {
   // Upload and media URLs are absolute (PUBLIC_URL): the balancer's address is known before the server's.
   front = await startBalancer([]);
   ctx = await createTestContext({ MEDIA_DIR: mediaDir, PUBLIC_URL: front.url });
-  [server, workers] = await Promise.all([startServer(ctx.env, 'sdk-media'), startWorkers(ctx.env, ['media'])]);
+  [server, workers] = await Promise.all([
+    startServer(ctx.env, 'sdk-media'),
+    startWorkers(ctx.env, ['media']),
+  ]);
   front.setBackends([server.port]);
 });
 
@@ -63,7 +66,9 @@ describe('plaza.media.upload', () => {
     const user = await createUser(ctx.db);
     const plaza = createClient({ url: front.url, token: user.token });
     const pushed: string[] = [];
-    await plaza.subscribe('me', { 'media:updated': ({ media }) => pushed.push(`${media.id} ${media.status}`) });
+    await plaza.subscribe('me', {
+      'media:updated': ({ media }) => pushed.push(`${media.id} ${media.status}`),
+    });
     await plaza.live.ready();
     try {
       const file = new Blob([new Uint8Array(await photoJpeg(640, 480, 2))], { type: 'image/jpeg' });
