@@ -3,7 +3,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Job } from 'bullmq';
 import { sql } from 'kysely';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queues } from '../../server/jobs/queues.ts';
 import { newId } from '../../server/lib/ids.ts';
@@ -17,6 +19,7 @@ import {
   VARIANT_NAMES,
   variantKey,
 } from '../../server/media/media.store.ts';
+import { createMediaHandler, PROCESSING_FAILED, UPLOAD_MISSING } from '../../workers/media.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createUser, type TestUser } from '../helpers/factories.ts';
 import { type PlazaProcess, startWorkers, stopAll } from '../helpers/processes.ts';
@@ -167,6 +170,60 @@ describe('media worker', () => {
     expect(row.variants).toBeNull();
     for (const objectKey of objectKeysOf(key)) expect(await store.stat(objectKey), objectKey).toBeUndefined();
     expect(await pushesAbout(id)).toHaveLength(1);
+  });
+
+  it('marks an upload whose original is not in the store failed', async () => {
+    const id = newId();
+    await ctx.db
+      .insertInto('media')
+      .values({
+        id,
+        owner_id: owner.id,
+        status: 'processing',
+        content_type: 'image/png',
+        bytes: 10,
+        key: newMediaToken(),
+      })
+      .execute();
+    await enqueueProcessing({ queues }, id);
+    const row = await settled(id);
+    expect([row.status, row.failure_reason]).toEqual(['failed', UPLOAD_MISSING]);
+  });
+
+  it('an unexpected error is retried; the last attempt answers "could not be processed"', async () => {
+    // In process, with a store that cannot be read: the handler as BullMQ calls it, attempt by attempt.
+    const broken = Object.assign(Object.create(store) as LocalStore, {
+      get: () => Promise.reject(new Error('EIO: the disk is on fire')),
+    });
+    const handle = createMediaHandler({
+      db: ctx.db,
+      store: broken,
+      logger: pino({ level: 'silent' }),
+      limits: { maxPixels: 40_000_000 },
+    });
+    const id = newId();
+    await ctx.db
+      .insertInto('media')
+      .values({
+        id,
+        owner_id: owner.id,
+        status: 'processing',
+        content_type: 'image/png',
+        bytes: 10,
+        key: newMediaToken(),
+      })
+      .execute();
+    const attempt = (attemptsMade: number) => ({ attemptsMade, opts: { attempts: 3 } }) as unknown as Job;
+    for (const made of [0, 1]) {
+      await expect(handle({ task: 'process', mediaId: id }, attempt(made))).rejects.toThrow(
+        'disk is on fire',
+      );
+      expect((await statusOf(id)).status).toBe('processing');
+    }
+    await expect(handle({ task: 'process', mediaId: id }, attempt(2))).rejects.toThrow('disk is on fire');
+    const row = await statusOf(id);
+    expect([row.status, row.failure_reason]).toEqual(['failed', PROCESSING_FAILED]);
+    expect((await pushesAbout(id)).map((p) => p.data.media.status)).toEqual(['failed']);
   });
 
   it('a worker SIGKILLed mid-processing: after a restart every media ends ready, exactly once', async () => {
