@@ -155,6 +155,8 @@ describe('GET /me', () => {
       id: user.id,
       username: user.username,
       displayName: user.username,
+      avatarUrl: null,
+      avatar: null,
       createdAt: expect.any(String),
       followerCount: 2,
       followingCount: 1,
