@@ -21,6 +21,8 @@ if (!composeBinary) {
 const REQUIRED_SECRETS = {
   CAPTCHA_HMAC_KEY: 'test-captcha-key-from-the-operators-env-file',
   POSTGRES_PASSWORD: 'test-postgres-password-from-the-env-file',
+  MINIO_ROOT_PASSWORD: 'test-minio-root-password-from-the-env-file',
+  S3_SECRET_ACCESS_KEY: 'test-s3-secret-from-the-env-file',
 };
 // An empty env file: a developer's own .env in the repository must not change what these tests see.
 const noEnvFile = path.join(mkdtempSync(path.join(tmpdir(), 'plaza-compose-')), 'empty.env');
@@ -83,8 +85,14 @@ describe.skipIf(!composeBinary)('compose.yaml', () => {
       const env = services[name]!.environment!;
       expect(env.CAPTCHA_HMAC_KEY, name).toBe(REQUIRED_SECRETS.CAPTCHA_HMAC_KEY);
       expect(env.DATABASE_URL, name).toContain(`:${REQUIRED_SECRETS.POSTGRES_PASSWORD}@`);
+      expect(env.S3_SECRET_ACCESS_KEY, name).toBe(REQUIRED_SECRETS.S3_SECRET_ACCESS_KEY);
     }
     expect(services.postgres!.environment?.POSTGRES_PASSWORD).toBe(REQUIRED_SECRETS.POSTGRES_PASSWORD);
+    expect(services.minio!.environment?.MINIO_ROOT_PASSWORD).toBe(REQUIRED_SECRETS.MINIO_ROOT_PASSWORD);
+    expect(services['minio-init']!.environment).toEqual({
+      MINIO_ROOT_PASSWORD: REQUIRED_SECRETS.MINIO_ROOT_PASSWORD,
+      S3_SECRET_ACCESS_KEY: REQUIRED_SECRETS.S3_SECRET_ACCESS_KEY,
+    });
     // Nothing secret-looking has a `${NAME:-default}` or `${NAME-default}` fallback.
     const defaulted = [...read('compose.yaml').matchAll(/\$\{([A-Z0-9_]+):?-/g)].map((m) => m[1]!);
     expect(defaulted.filter((name) => /PASSWORD|KEY|SECRET|TOKEN/.test(name))).toEqual([]);
@@ -102,13 +110,15 @@ describe.skipIf(!composeBinary)('compose.yaml', () => {
     for (const port of services.mailpit!.ports!) expect(hostOf(port)).toBe('127.0.0.1');
   });
 
-  it('runs PostgreSQL, durable Redis, a one-shot migration, two servers, workers, nginx and Mailpit', () => {
+  it('runs PostgreSQL, durable Redis, MinIO, a one-shot migration, two servers, workers, nginx and Mailpit', () => {
     const result = composeConfig(['config']);
     expect(result.status).toBe(0);
     const services = (parse(result.stdout) as { services: Record<string, Service> }).services;
     expect(Object.keys(services).sort()).toEqual([
       'mailpit',
       'migrate',
+      'minio',
+      'minio-init',
       'nginx',
       'postgres',
       'redis',
@@ -130,12 +140,62 @@ describe.skipIf(!composeBinary)('compose.yaml', () => {
     expect(services.workers!.command).toEqual(script('workers'));
     expect(services.workers!.environment?.SMTP_URL).toBe('smtp://mailpit:1025');
     expect(JSON.stringify(services.nginx!.volumes)).toContain('deploy/nginx.conf');
-    for (const name of ['postgres', 'redis', 'mailpit', 'server', 'workers', 'nginx']) {
+    for (const name of ['postgres', 'redis', 'mailpit', 'minio', 'server', 'workers', 'nginx']) {
       const service = services[name]!;
       expect(service.restart, name).toBe('unless-stopped');
       expect(service.healthcheck?.test?.length, name).toBeGreaterThan(0);
       expect(service.deploy?.resources?.limits?.memory, name).toBeDefined();
     }
+  });
+});
+
+describe.skipIf(!composeBinary)('compose.yaml media', () => {
+  it('stores media in MinIO, its bucket made at start, variants public through nginx and nothing else', () => {
+    const result = composeConfig(['config']);
+    expect(result.status).toBe(0);
+    const services = (
+      parse(result.stdout) as { services: Record<string, Service & { entrypoint?: string[] }> }
+    ).services;
+    for (const name of ['server', 'workers']) {
+      const env = services[name]!.environment!;
+      expect(env, name).toMatchObject({
+        STORAGE: 's3',
+        S3_ENDPOINT: 'http://minio:9000',
+        S3_PUBLIC_ENDPOINT: 'http://localhost:8080/s3',
+        S3_BUCKET: 'plaza',
+        S3_FORCE_PATH_STYLE: 'true',
+        MEDIA_PUBLIC_URL: 'http://localhost:8080/',
+      });
+      expect(services[name]!.depends_on?.['minio-init']?.condition, name).toBe(
+        'service_completed_successfully',
+      );
+    }
+    expect(services.minio!.ports ?? []).toEqual([]);
+    const init = services['minio-init']!;
+    expect(init.restart).toBe('no');
+    expect(init.depends_on?.minio?.condition).toBe('service_healthy');
+    const script = (init.command ?? []).join('\n');
+    expect(script).toContain('mc mb --ignore-existing local/plaza');
+    // Anonymous reads of media/ only: a public listing or a public original would give away private keys.
+    const policies = [...script.matchAll(/printf '%s' '([\s\S]*?)' >/g)].map(
+      (m) =>
+        JSON.parse(m[1]!) as {
+          Statement: Array<{ Principal?: unknown; Action: string[]; Resource: string[] }>;
+        },
+    );
+    const anonymous = policies.flatMap((p) => p.Statement).filter((statement) => statement.Principal);
+    expect(anonymous).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { AWS: ['*'] },
+        Action: ['s3:GetObject'],
+        Resource: ['arn:aws:s3:::plaza/media/*'],
+      },
+    ]);
+
+    const nginx = read('deploy/nginx.conf');
+    expect(nginx).toMatch(/location ~ "\^\/media\/.*\.webp\$"[\s\S]*?immutable/);
+    expect(nginx).toMatch(/location \/s3\/ \{[\s\S]*?proxy_set_header Host minio:9000;/);
   });
 });
 
