@@ -27,6 +27,10 @@ import { requestLog } from './http/request-log.ts';
 import { seqHeader } from './http/seq-header.ts';
 import { AppError } from './lib/errors.ts';
 import { avatarRoutes } from './media/avatar.routes.ts';
+import { localStoreRoutes } from './media/local-store.routes.ts';
+import { LocalStore } from './media/local-store.ts';
+import { mediaRoutes } from './media/media.routes.ts';
+import { mediaStoreOf } from './media/store.factory.ts';
 import { httpMetrics } from './metrics/http.metrics.ts';
 import { metricsRoutes } from './metrics/metrics.routes.ts';
 import { createServerMetrics, type ServerMetrics } from './metrics/server.metrics.ts';
@@ -60,6 +64,9 @@ export function createApp(deps: AppDeps): App {
   // Request ids need no time order: a v4 from node's pooled generator costs a twentieth of a v7.
   app.use(requestId({ generator: () => randomUUID(), limitLength: 128 }));
   app.use(requestLog(deps.logger));
+  // Before the 64 KiB body limit and sessions: uploads are large and authorised by their signature alone.
+  const store = mediaStoreOf(deps.config);
+  if (store instanceof LocalStore) app.route('/', localStoreRoutes(store));
   app.use(
     bodySizeLimit(MAX_BODY_BYTES, (c) =>
       renderError(c, new AppError('payload_too_large', 'The request body exceeds 64 KiB')),
@@ -87,6 +94,7 @@ export function createApp(deps: AppDeps): App {
   api.route('/', eventRoutes(deps));
   api.route('/', notificationRoutes(deps));
   api.route('/', adminStatsRoutes(deps));
+  api.route('/', mediaRoutes(deps));
   api.route('/', avatarRoutes(deps));
   app.route('/api/v1', api);
 

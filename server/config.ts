@@ -41,6 +41,10 @@ function productionSecretProblems(e: { CAPTCHA_HMAC_KEY?: string } & Record<stri
       `CAPTCHA_HMAC_KEY: a published placeholder or shorter than ${MIN_PRODUCTION_KEY_BYTES} bytes; generate one: openssl rand -base64 32`,
     );
   }
+  const s3Secret = e.S3_SECRET_ACCESS_KEY;
+  if (typeof s3Secret === 'string' && isPlaceholder(s3Secret)) {
+    problems.push('S3_SECRET_ACCESS_KEY: a published placeholder; set the real one');
+  }
   for (const name of ['DATABASE_URL', 'REDIS_URL', 'SMTP_URL']) {
     const value = e[name];
     if (typeof value !== 'string' || value === EMBEDDED) continue;
@@ -119,6 +123,20 @@ const schema = z.object({
   SESSION_CACHE_SECONDS: int(0, 300).default(30),
   PASSWORD_HASH_THREADS: int(1, 256).optional(),
   SOCKETS_PER_ADDRESS: int(1, 1_000_000).default(50),
+  INSTANCE_NAME: z.string().trim().min(1).max(100).default('Plaza'),
+  STORAGE: z.enum(['local', 's3']).default('local'),
+  MEDIA_DIR: z.string().min(1).optional(),
+  S3_ENDPOINT: url(['http:', 'https:']).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z.string().min(1).optional(),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  S3_PUBLIC_ENDPOINT: url(['http:', 'https:']).optional(),
+  MEDIA_PUBLIC_URL: url(['http:', 'https:']).optional(),
+  MEDIA_MAX_BYTES: int(1024, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
+  MEDIA_MAX_PIXELS: int(1, 1_000_000_000).default(40_000_000),
+  MEDIA_UPLOADS_PER_HOUR: int(1, 1_000_000).default(60),
 });
 
 type Env = z.infer<typeof schema>;
@@ -165,6 +183,37 @@ export interface Config {
   readonly passwordHashThreads: number | undefined;
   /** Open sockets one client address (IPv4 address, IPv6 /64) may hold across all instances. */
   readonly socketsPerAddress: number;
+  readonly media: MediaConfig;
+  /** What `GET /instance` and the pages call this deployment. */
+  readonly instanceName: string;
+}
+
+/** Where media live and how large they may be (API.md "Media"). */
+export interface MediaConfig {
+  readonly storage: 'local' | 's3';
+  /** Absolute; the local store's files (`STORAGE=local`). */
+  readonly dir: string;
+  /** Prefix of every public object's URL (keys start `media/`), ending in `/`: `MEDIA_PUBLIC_URL` or `PUBLIC_URL`. */
+  readonly publicUrl: string;
+  readonly s3:
+    | {
+        readonly endpoint: string | undefined;
+        readonly region: string;
+        readonly bucket: string;
+        readonly accessKeyId: string | undefined;
+        readonly secretAccessKey: string | undefined;
+        readonly forcePathStyle: boolean;
+        /**
+         * Where clients reach the store when S3_ENDPOINT is an internal address (MinIO behind the same
+         * proxy): presigned URLs are signed for S3_ENDPOINT and handed out under this prefix; the proxy
+         * forwards them to S3_ENDPOINT with its Host. Unset: S3_ENDPOINT itself.
+         */
+        readonly publicEndpoint: string | undefined;
+      }
+    | undefined;
+  readonly maxBytes: number;
+  readonly maxPixels: number;
+  readonly uploadsPerHour: number;
 }
 
 export class ConfigError extends Error {
@@ -220,20 +269,37 @@ export function loadConfig(
       );
     }
   }
+  if (e.STORAGE === 's3') {
+    for (const name of ['S3_BUCKET', 'MEDIA_PUBLIC_URL'] as const) {
+      if (!e[name]) problems.push(`${name}: required when STORAGE=s3`);
+    }
+    if (!e.S3_ACCESS_KEY_ID !== !e.S3_SECRET_ACCESS_KEY) {
+      problems.push(
+        'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: set both, or neither (the SDK finds credentials)',
+      );
+    }
+    if (e.S3_PUBLIC_ENDPOINT && (!e.S3_ENDPOINT || !e.S3_FORCE_PATH_STYLE)) {
+      problems.push(
+        'S3_PUBLIC_ENDPOINT: needs S3_ENDPOINT (the address it stands for) and S3_FORCE_PATH_STYLE=true',
+      );
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
+  const dataDir = path.resolve(e.DATA_DIR);
+  const publicUrl = new URL(e.PUBLIC_URL);
 
   return Object.freeze({
     env: e.NODE_ENV,
     host: e.HOST,
     port: e.PORT,
-    publicUrl: new URL(e.PUBLIC_URL),
+    publicUrl,
     databaseUrl:
       e.DATABASE_URL === undefined || e.DATABASE_URL === EMBEDDED ? DEFAULT_DATABASE_URL : e.DATABASE_URL,
     databaseSource: sourceOf(e.DATABASE_URL),
     databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL === undefined || e.REDIS_URL === EMBEDDED ? DEFAULT_REDIS_URL : e.REDIS_URL,
     redisSource: sourceOf(e.REDIS_URL),
-    dataDir: path.resolve(e.DATA_DIR),
+    dataDir,
     redisPrefix: e.REDIS_PREFIX,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
@@ -255,8 +321,31 @@ export function loadConfig(
     sessionCacheSeconds: e.SESSION_CACHE_SECONDS,
     passwordHashThreads: e.PASSWORD_HASH_THREADS,
     socketsPerAddress: e.SOCKETS_PER_ADDRESS,
+    instanceName: e.INSTANCE_NAME,
+    media: Object.freeze({
+      storage: e.STORAGE,
+      dir: path.resolve(e.MEDIA_DIR ?? path.join(dataDir, 'media')),
+      publicUrl: withSlash(e.MEDIA_PUBLIC_URL ?? new URL('/', publicUrl).href),
+      s3:
+        e.STORAGE === 's3'
+          ? Object.freeze({
+              endpoint: e.S3_ENDPOINT,
+              region: e.S3_REGION,
+              bucket: e.S3_BUCKET as string,
+              accessKeyId: e.S3_ACCESS_KEY_ID,
+              secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+              forcePathStyle: e.S3_FORCE_PATH_STYLE,
+              publicEndpoint: e.S3_PUBLIC_ENDPOINT,
+            })
+          : undefined,
+      maxBytes: e.MEDIA_MAX_BYTES,
+      maxPixels: e.MEDIA_MAX_PIXELS,
+      uploadsPerHour: e.MEDIA_UPLOADS_PER_HOUR,
+    }),
   });
 }
+
+const withSlash = (url: string) => (url.endsWith('/') ? url : `${url}/`);
 
 /** For entry points: load the config or print every problem and exit 1. */
 export function loadConfigOrExit(options: LoadOptions = {}): Config {

@@ -77,7 +77,10 @@ const settlementHooks = new SettlementHooks().on(
 const handlers: { [Q in QueueName]: (payload: JobPayloads[Q], job: Job) => Promise<void> } = {
   email: (payload) => deliverEmail(mailer, payload, emailSealKey),
   maintenance: (payload) =>
-    runMaintenance({ db, logger, eventLogRetentionHours: config.eventLogRetentionHours }, payload),
+    runMaintenance(
+      { db, logger, eventLogRetentionHours: config.eventLogRetentionHours, mediaStore: mediaStoreOf(config) },
+      payload,
+    ),
   transfers: createTransferHandler({
     db,
     queues,

@@ -265,6 +265,7 @@ const requiredData: Record<PushType, readonly string[]> = {
   'transfer:updated': ['transfer'],
   'wallet:updated': ['balanceCents'],
   'session:revoked': ['sessionId'],
+  'media:updated': ['media'],
 };
 
 function isDevelopment(): boolean {

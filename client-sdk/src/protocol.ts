@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'idempotency_conflict'
   | 'resume_gap'
   | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'rate_limited'
   | 'internal'
   | 'unavailable';
@@ -42,9 +43,13 @@ export interface UserRef {
   id: string;
   username: string;
   displayName: string;
+  /** The 96 px square avatar; null when the user has none (show initials). */
+  avatarUrl: string | null;
 }
 
 export interface User extends UserRef {
+  /** Square avatar URLs, 96 and 400 px; null when the user has none. */
+  avatar: { small: string; large: string } | null;
   createdAt: string;
   followerCount: number;
   followingCount: number;
@@ -57,10 +62,60 @@ export interface Me extends User {
   role: Role;
 }
 
+export type MediaStatus = 'pending_upload' | 'processing' | 'ready' | 'failed';
+
+/** An uploaded image and, once `ready`, its public variants (API.md "Media"). */
+export interface Media {
+  id: string;
+  status: MediaStatus;
+  contentType: string;
+  bytes: number;
+  /** Of the display variant (longest side ≤ 2048 px); null until ready. */
+  width: number | null;
+  height: number | null;
+  /** The display variant (WebP); null until ready. */
+  url: string | null;
+  /** Longest side ≤ 640 px (WebP); null until ready. */
+  previewUrl: string | null;
+  blurhash: string | null;
+  /** Alt text, ≤ 1,500 characters. */
+  description: string;
+  /** Why processing failed, in words ("larger than 40 megapixels"); null unless failed. */
+  failureReason: string | null;
+  createdAt: string;
+}
+
+/** `POST /media`: where and how to upload the file (a presigned PUT sending exactly these headers). */
+export interface MediaUpload {
+  method: 'PUT';
+  url: string;
+  headers: Record<string, string>;
+  expiresAt: string;
+}
+
+/** `GET /instance`: what a client validates before sending. */
+export interface Instance {
+  name: string;
+  version: string;
+  currency: string;
+  limits: {
+    postChars: number;
+    commentChars: number;
+    mediaPerPost: number;
+    mediaMaxBytes: number;
+    mediaMaxPixels: number;
+    mediaTypes: string[];
+    bioChars: number;
+  };
+  features: string[];
+}
+
 export interface Post {
   id: string;
   author: UserRef;
   body: string;
+  /** Ready media in the order attached, at most 4; `body` may be empty when this is not. */
+  media: Media[];
   createdAt: string;
   editedAt: string | null;
   likeCount: number;
@@ -94,6 +149,8 @@ export interface Event {
   goingCount: number;
   waitlistCount: number;
   myStatus: ParticipationStatus | null;
+  /** The 1600×900 cover; its `url` is the cover crop. */
+  cover: Media | null;
 }
 
 export type NotificationType =
@@ -164,6 +221,7 @@ export interface PushData {
   'transfer:updated': { transfer: Transfer };
   'wallet:updated': { balanceCents: number };
   'session:revoked': { sessionId: string };
+  'media:updated': { media: Media };
 }
 
 export type PushType = keyof PushData;
@@ -194,6 +252,7 @@ export const PUSH_TYPES: readonly PushType[] = [
   'transfer:updated',
   'wallet:updated',
   'session:revoked',
+  'media:updated',
 ];
 
 // ---- Live: commands (client → server, each with an ack) ----

@@ -42,6 +42,10 @@ export interface UsersTable {
   email_verified_at: Timestamp | null;
   suspended_at: Timestamp | null;
   created_at: DefaultTimestamp;
+  /** The avatar (media attached as `avatar`), migration 0017. */
+  avatar_media_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The avatar media's token (its variants' keys follow from it), kept with avatar_media_id. */
+  avatar_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SessionsTable {
@@ -179,6 +183,8 @@ export interface EventsTable {
   waitlist_count: Generated<number>;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
+  /** The cover (media attached as `cover`), migration 0017. */
+  cover_media_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface EventParticipantsTable {
@@ -200,7 +206,74 @@ export interface EventRemindersTable {
   email_queued_at: Timestamp | null;
 }
 
+export type MediaStatus = 'pending_upload' | 'processing' | 'ready' | 'failed';
+export type MediaAttachment = 'post' | 'cover' | 'avatar';
+
+/** One stored WebP variant of a media. */
+export interface MediaVariant {
+  key: string;
+  width: number;
+  height: number;
+}
+
+/** What the worker wrote: display (≤ 2048) and preview (≤ 640), square avatars (400, 96), a 1600×900 cover. */
+export interface MediaVariants {
+  display: MediaVariant;
+  preview: MediaVariant;
+  avatarLarge: MediaVariant;
+  avatarSmall: MediaVariant;
+  cover: MediaVariant;
+}
+
+export interface MediaTable {
+  id: string;
+  owner_id: string;
+  status: ColumnType<MediaStatus, MediaStatus | undefined, MediaStatus>;
+  content_type: string;
+  bytes: number;
+  /** The upload's unguessable folder in the store: the original at `<key>/original`, variants beside it. */
+  key: string;
+  width: number | null;
+  height: number | null;
+  variants: ColumnType<MediaVariants | null, string | null | undefined, string | null>;
+  blurhash: string | null;
+  description: Generated<string>;
+  failure_reason: string | null;
+  attached_as: MediaAttachment | null;
+  post_id: string | null;
+  position: number | null;
+  created_at: DefaultTimestamp;
+  completed_at: Timestamp | null;
+  ready_at: Timestamp | null;
+  attached_at: Timestamp | null;
+}
+
+/** Keys of deleted media whose objects are still to be removed from the store (filled by a trigger). */
+export interface MediaGarbageTable {
+  key: string;
+  queued_at: DefaultTimestamp;
+}
+
+/** A block (migration 0019): each of the two users is hidden from the other. */
+export interface BlocksTable {
+  blocker_id: string;
+  blocked_id: string;
+  created_at: DefaultTimestamp;
+}
+
+/** A mute (migration 0019): the muted user is hidden from the muter until `expires_at` (null: for good). */
+export interface MutesTable {
+  muter_id: string;
+  muted_id: string;
+  expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  created_at: DefaultTimestamp;
+}
+
 export interface Database {
+  blocks: BlocksTable;
+  mutes: MutesTable;
+  media: MediaTable;
+  media_garbage: MediaGarbageTable;
   event_log: EventLogTable;
   relay_state: RelayStateTable;
   users: UsersTable;

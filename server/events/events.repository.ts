@@ -3,12 +3,17 @@ import type { EventStatus, ParticipationStatus } from '@plaza/client/protocol';
 import { sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { EventRow } from '../db/schema.ts';
+import type { MediaJson } from '../media/media.objects.ts';
+import { mediaJsonColumns } from '../media/media.repository.ts';
 
 /** An event with its organizer and the viewer's participation, ready to become an `Event`. */
 export interface EventView extends EventRow {
   organizer_username: string;
   organizer_display_name: string;
+  organizer_avatar_key: string | null;
   my_status: ParticipationStatus | null;
+  /** The cover media as JSON (see mediaJsonColumns), or null. */
+  cover: MediaJson | null;
 }
 
 function eventViews(db: Executor, viewerId: string | null) {
@@ -19,6 +24,10 @@ function eventViews(db: Executor, viewerId: string | null) {
     .select([
       'o.username as organizer_username',
       'o.display_name as organizer_display_name',
+      'o.avatar_key as organizer_avatar_key',
+      sql<MediaJson | null>`(select ${mediaJsonColumns} from media m where m.id = e.cover_media_id)`.as(
+        'cover',
+      ),
       viewerId
         ? sql<ParticipationStatus | null>`(select p.status from event_participants p
             where p.event_id = e.id and p.user_id = ${viewerId})`.as('my_status')
@@ -54,7 +63,10 @@ export async function listUpcomingEvents(
     .execute();
 }
 
-export type NewEventRow = Omit<EventRow, 'going_count' | 'waitlist_count' | 'created_at' | 'updated_at'>;
+export type NewEventRow = Omit<
+  EventRow,
+  'going_count' | 'waitlist_count' | 'created_at' | 'updated_at' | 'cover_media_id'
+>;
 
 export async function insertEvent(db: Executor, row: NewEventRow): Promise<void> {
   await db.insertInto('events').values(row).execute();
@@ -90,6 +102,22 @@ export interface EventChanges {
   reject_reason?: string;
   going_count?: number;
   waitlist_count?: number;
+}
+
+/**
+ * Puts `mediaId` (already claimed as a cover) on the event, or none; the previous cover's row is deleted
+ * (its files queued by the trigger). Returns whether a previous cover was removed.
+ */
+export async function replaceCover(db: Executor, eventId: string, mediaId: string | null): Promise<boolean> {
+  const before = await db
+    .selectFrom('events')
+    .select('cover_media_id')
+    .where('id', '=', eventId)
+    .executeTakeFirstOrThrow();
+  await db.updateTable('events').set({ cover_media_id: mediaId }).where('id', '=', eventId).execute();
+  if (!before.cover_media_id || before.cover_media_id === mediaId) return false;
+  await db.deleteFrom('media').where('id', '=', before.cover_media_id).execute();
+  return true;
 }
 
 export async function updateEvent(db: Executor, id: string, changes: EventChanges): Promise<void> {

@@ -1,5 +1,7 @@
 // Inputs and wire objects of events and participation; the socket commands validate with these same schemas.
 import { z } from '@hono/zod-openapi';
+import { orNull } from '../http/openapi.ts';
+import { MediaSchema, mediaIdSchema } from '../media/media.schema.ts';
 import { UserRefSchema } from '../social/social.schema.ts';
 
 /** Limits of the text fields (API.md "Events"); the migration's checks say the same. */
@@ -36,6 +38,9 @@ export const createEventSchema = z
     endsAt: fields.endsAt,
     capacity: fields.capacity.optional(),
     priceCents: fields.priceCents.optional(),
+    coverMediaId: mediaIdSchema.optional().openapi({
+      description: 'Your own ready, unattached media, shown as a 1600×900 cover',
+    }),
   })
   .openapi('CreateEvent');
 export type CreateEventInput = z.infer<typeof createEventSchema>;
@@ -51,6 +56,9 @@ export const updateEventSchema = z
     endsAt: fields.endsAt.optional(),
     capacity: fields.capacity.optional(),
     priceCents: fields.priceCents.optional(),
+    coverMediaId: mediaIdSchema.nullable().optional().openapi({
+      description: 'A new cover (your own ready, unattached media), or null to remove the cover',
+    }),
   })
   .refine((value) => Object.values(value).some((v) => v !== undefined), 'change at least one field')
   .openapi('UpdateEvent');
@@ -90,6 +98,7 @@ export const EventSchema = z
     goingCount: z.number().int(),
     waitlistCount: z.number().int(),
     myStatus: participationStatus.nullable(),
+    cover: orNull(MediaSchema),
   })
   .openapi('Event');
 

@@ -8,6 +8,10 @@ import { AppError, forbidden, notFound, unauthenticated } from '../lib/errors.ts
 import { newId } from '../lib/ids.ts';
 import { type PageQuery, toPage } from '../lib/pagination.ts';
 import { decodeTimeCursor, timeKeyOf } from '../lib/time-cursor.ts';
+import { avatarUrlOf, type MediaFields, type MediaUrls, mediaOf } from '../media/media.objects.ts';
+import { claimMedia } from '../media/media.repository.ts';
+import { collectSoon, refuseUnclaimable } from '../media/media.service.ts';
+import { mediaStoreOf } from '../media/store.factory.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import { appendEvent } from '../realtime/event-log.ts';
 import { eventWriteLimits } from './events.limits.ts';
@@ -21,18 +25,20 @@ import {
   listUpcomingEvents,
   lockEvent,
   participantIds,
+  replaceCover,
   updateEvent,
 } from './events.repository.ts';
 import { canSeeEvent, EVENTS_ROOM, eventRoom } from './events.rooms.ts';
 import type { CreateEventInput, RejectEventInput, UpdateEventInput } from './events.schema.ts';
 import { checkScheduleKeepsTicketMoney, refundEventTickets } from './events.tickets.ts';
 
-export const eventViewToEvent = (row: EventView): Event => ({
+export const eventViewToEvent = (row: EventView, urls: MediaUrls): Event => ({
   id: row.id,
   organizer: {
     id: row.organizer_id,
     username: row.organizer_username,
     displayName: row.organizer_display_name,
+    avatarUrl: avatarUrlOf(row.organizer_avatar_key, urls),
   },
   title: row.title,
   summary: row.summary,
@@ -46,6 +52,7 @@ export const eventViewToEvent = (row: EventView): Event => ({
   goingCount: row.going_count,
   waitlistCount: row.waitlist_count,
   myStatus: row.my_status,
+  cover: row.cover ? mediaOf(row.cover as MediaFields, urls, 'cover') : null,
 });
 
 const invalid = (path: string, message: string) =>
@@ -58,26 +65,50 @@ function checkSchedule(startsAt: Date, endsAt: Date, startChanged: boolean): voi
 }
 
 /** The event as the pushes carry it: `myStatus` is per viewer, so null for everyone. */
-async function pushedEvent(trx: Trx, id: string): Promise<Event> {
+async function pushedEvent(trx: Trx, id: string, urls: MediaUrls): Promise<Event> {
   const row = await findEventView(trx, id, null);
   if (!row) throw notFound('Event');
-  return eventViewToEvent(row);
+  return eventViewToEvent(row, urls);
 }
 
-export async function getEvent(deps: Pick<Deps, 'db'>, actor: Actor | null, id: string): Promise<Event> {
+export async function getEvent(
+  deps: Pick<Deps, 'db' | 'config'>,
+  actor: Actor | null,
+  id: string,
+): Promise<Event> {
   const row = await findEventView(deps.db, id, actor?.userId ?? null);
   if (!row || !canSeeEvent(row, actor)) throw notFound('Event');
-  return eventViewToEvent(row);
+  return eventViewToEvent(row, mediaStoreOf(deps.config));
 }
 
 export async function listEvents(
-  deps: Pick<Deps, 'db'>,
+  deps: Pick<Deps, 'db' | 'config'>,
   actor: Actor | null,
   query: PageQuery,
 ): Promise<Page<Event>> {
   const after = decodeTimeCursor(query.cursor);
   const rows = await listUpcomingEvents(deps.db, actor?.userId ?? null, after, query.limit);
-  return toPage(rows, query.limit, eventViewToEvent, (r) => timeKeyOf(r.starts_at, r.id));
+  const urls = mediaStoreOf(deps.config);
+  return toPage(
+    rows,
+    query.limit,
+    (row) => eventViewToEvent(row, urls),
+    (r) => timeKeyOf(r.starts_at, r.id),
+  );
+}
+
+/** Claims the organizer's media as the event's cover (all in the caller's transaction), or 409. */
+async function setCover(
+  trx: Trx,
+  organizerId: string,
+  eventId: string,
+  mediaId: string | null,
+): Promise<boolean> {
+  if (mediaId !== null) {
+    const claimed = await claimMedia(trx, { ids: [mediaId], ownerId: organizerId, as: 'cover' });
+    if (claimed.length !== 1) await refuseUnclaimable(trx, [mediaId], organizerId);
+  }
+  return replaceCover(trx, eventId, mediaId);
 }
 
 export async function createEvent(deps: Deps, actor: Actor | null, input: CreateEventInput): Promise<Event> {
@@ -87,6 +118,7 @@ export async function createEvent(deps: Deps, actor: Actor | null, input: Create
   const endsAt = new Date(input.endsAt);
   checkSchedule(startsAt, endsAt, true);
   const id = newId();
+  const urls = mediaStoreOf(deps.config);
   const event = await deps.db.transaction().execute(async (trx) => {
     await insertEvent(trx, {
       id,
@@ -102,7 +134,8 @@ export async function createEvent(deps: Deps, actor: Actor | null, input: Create
       status: 'published',
       reject_reason: null,
     });
-    const created = await pushedEvent(trx, id);
+    if (input.coverMediaId) await setCover(trx, actor.userId, id, input.coverMediaId);
+    const created = await pushedEvent(trx, id, urls);
     await appendEvent(trx, { type: 'event:created', topic: EVENTS_ROOM, data: { event: created } });
     return created;
   });
@@ -153,9 +186,11 @@ export async function updateEventDetails(
       price_cents: input.priceCents,
     };
     await updateEvent(trx, id, changes);
+    const coverRemoved =
+      input.coverMediaId !== undefined && (await setCover(trx, actor.userId, id, input.coverMediaId));
     // More seats (or none limited any more): the waitlist moves up in join order.
-    const promotion = await promoteToCapacity(trx, { ...before, capacity });
-    const event = await pushedEvent(trx, id);
+    const promotion = await promoteToCapacity(trx, { ...before, capacity }, mediaStoreOf(deps.config));
+    const event = await pushedEvent(trx, id, mediaStoreOf(deps.config));
     await appendEvent(trx, {
       type: 'event:updated',
       topic: EVENTS_ROOM,
@@ -163,8 +198,9 @@ export async function updateEventDetails(
       data: { event },
     });
     const going = moved ? await participantIds(trx, id, ['going']) : [];
-    return { event, promotion, going, before };
+    return { event, promotion, going, before, coverRemoved };
   });
+  if (outcome.coverRemoved) await collectSoon(deps);
   await settleSoon(deps, outcome.promotion.tickets);
   // After commit: new jobs first (their ids carry the new start), then the old ones go.
   const now = { id, starts_at: new Date(outcome.event.startsAt) };
@@ -192,7 +228,7 @@ async function closeEvent(
     if (before.status !== 'published')
       throw new AppError('conflict', `The event is already ${before.status}`);
     await updateEvent(trx, id, status === 'rejected' ? { status, reject_reason: reason ?? '' } : { status });
-    const event = await pushedEvent(trx, id);
+    const event = await pushedEvent(trx, id, mediaStoreOf(deps.config));
     const everyone = await participantIds(trx, id, ['going', 'waitlisted', 'pending_payment']);
     for (const userId of everyone) {
       await notify(trx, {
@@ -212,7 +248,7 @@ async function closeEvent(
       rooms: [EVENTS_ROOM, eventRoom(id)],
       data: { event },
     });
-    const refunds = await refundEventTickets(trx, id);
+    const refunds = await refundEventTickets(trx, id, mediaStoreOf(deps.config));
     return { before, going: await participantIds(trx, id, ['going']), refunds };
   });
   if (outcome) {

@@ -18,7 +18,8 @@ const errorDescriptions = {
   403: 'Not allowed (forbidden, email_not_verified)',
   404: 'Not found (not_found)',
   409: 'Conflict (conflict, idempotency_conflict)',
-  413: 'Body over 64 KiB (payload_too_large)',
+  413: 'Body over 64 KiB, or a media over MEDIA_MAX_BYTES (payload_too_large)',
+  415: 'A media type Plaza does not accept (unsupported_media_type)',
   429: 'Too many requests (rate_limited), with Retry-After',
   503: 'A backing service is unavailable (unavailable)',
 } as const;

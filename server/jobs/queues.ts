@@ -12,8 +12,18 @@ export type EmailJob = EmailMessage | SealedEmail;
  */
 export const secretEmailJobOptions: JobsOptions = { removeOnComplete: true };
 
-/** Housekeeping: event-log retention; releasing the held ticket money of ended events. */
-export type MaintenanceJob = { task: 'prune-event-log' } | { task: 'release-ticket-funds' };
+/**
+ * Housekeeping: event-log retention; releasing the held ticket money of ended events; deleting media never
+ * completed (1 h) or never attached (24 h); removing the stored objects of deleted media (`media_garbage`,
+ * also enqueued right after a commit that deleted some, with job id `media-collect`).
+ */
+export type MaintenanceJob =
+  | { task: 'prune-event-log' }
+  | { task: 'release-ticket-funds' }
+  | { task: 'media-sweep' }
+  | { task: 'media-collect' }
+  /** Mutes past their end are removed and their sockets hear the muted user again (server/safety). */
+  | { task: 'expire-mutes' };
 
 /**
  * Settle whatever is pending (the deduplicated wake-up), settle one transfer alone (job id = transfer id:
@@ -32,17 +42,21 @@ export type ReminderJob =
   | { task: 'send'; eventId: string; userId: string; startsAt: string }
   | { task: 'reconcile' };
 
+/** Process one completed upload (job id = `process:<media id>`, so a repeated `complete` is one job). */
+export type MediaJob = { task: 'process'; mediaId: string };
+
 /** Queue name → job payload. Adding a queue here makes the worker's handler map incomplete until it's handled. */
 export interface JobPayloads {
   email: EmailJob;
   maintenance: MaintenanceJob;
   transfers: TransferJob;
   reminders: ReminderJob;
+  media: MediaJob;
 }
 
 export type QueueName = keyof JobPayloads;
 
-export const QUEUE_NAMES: readonly QueueName[] = ['email', 'maintenance', 'transfers', 'reminders'];
+export const QUEUE_NAMES: readonly QueueName[] = ['email', 'maintenance', 'transfers', 'reminders', 'media'];
 
 export const isQueueName = (name: string): name is QueueName =>
   (QUEUE_NAMES as readonly string[]).includes(name);

@@ -15,6 +15,7 @@ export const errorStatus = {
   idempotency_conflict: 409,
   resume_gap: 410,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   rate_limited: 429,
   internal: 500,
   unavailable: 503,

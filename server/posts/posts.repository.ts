@@ -3,6 +3,8 @@ import { sql } from 'kysely';
 import { batchedLookup } from '../db/batched-lookup.ts';
 import type { Executor, Trx } from '../db/database.ts';
 import type { TimeKey } from '../lib/time-cursor.ts';
+import type { MediaJson } from '../media/media.objects.ts';
+import { mediaJsonColumns } from '../media/media.repository.ts';
 import { eventRooms, type NewEvent, redactEventsAbout } from '../realtime/event-log.ts';
 import { followeesOf } from '../social/social.repository.ts';
 
@@ -16,7 +18,10 @@ export interface PostView {
   comment_count: number;
   username: string;
   display_name: string;
+  avatar_key: string | null;
   liked_by_me: boolean;
+  /** Its ready media in order, as JSON (see mediaJsonColumns). */
+  media: MediaJson[];
 }
 
 export interface PostCounts {
@@ -39,6 +44,9 @@ function postViews(db: Executor, viewerId: string | null) {
       'p.comment_count',
       'u.username',
       'u.display_name',
+      'u.avatar_key',
+      sql<MediaJson[]>`(select coalesce(jsonb_agg(${mediaJsonColumns} order by m.position), '[]'::jsonb)
+        from media m where m.post_id = p.id)`.as('media'),
       viewerId
         ? sql<boolean>`exists (select 1 from likes l where l.post_id = p.id and l.user_id = ${viewerId})`.as(
             'liked_by_me',
@@ -106,10 +114,11 @@ export async function insertPostWithEvent(
   db: Executor,
   row: { id: string; authorId: string; body: string; createdAt: Date },
   event: NewEvent<'post:created'>,
-): Promise<{ displayName: string } | undefined> {
-  const { rows } = await sql<{ display_name: string }>`
+  avatarUrl: AvatarUrlParts,
+): Promise<{ displayName: string; avatarKey: string | null } | undefined> {
+  const { rows } = await sql<{ display_name: string; avatar_key: string | null }>`
     /* prepare:insert-post */
-    with author as (select display_name from users where id = ${row.authorId}::uuid),
+    with author as (select display_name, avatar_key from users where id = ${row.authorId}::uuid),
     post as (
       insert into posts (id, author_id, body, created_at)
       select ${row.id}::uuid, ${row.authorId}::uuid, ${row.body}::text, ${row.createdAt}::timestamptz from author
@@ -118,19 +127,57 @@ export async function insertPostWithEvent(
     logged as (
       insert into event_log (topic, type, rooms, data, subject)
       select ${event.topic}::text, ${event.type}::text, ${eventRooms(event)}::text[],
-        jsonb_set(${JSON.stringify(event.data)}::jsonb, '{post,author,displayName}', to_jsonb(author.display_name)),
+        jsonb_set(
+          jsonb_set(${JSON.stringify(event.data)}::jsonb, '{post,author,displayName}', to_jsonb(author.display_name)),
+          '{post,author,avatarUrl}',
+          coalesce(to_jsonb(${avatarUrl.prefix}::text || author.avatar_key || ${avatarUrl.suffix}::text), 'null'::jsonb)
+        ),
         post.id
       from author, post
     )
-    select display_name from author`.execute(db);
-  return rows[0] ? { displayName: rows[0].display_name } : undefined;
+    select display_name, avatar_key from author`.execute(db);
+  return rows[0] ? { displayName: rows[0].display_name, avatarKey: rows[0].avatar_key } : undefined;
+}
+
+/** An avatar's URL is prefix + the user's avatar_key + suffix (see avatarUrlParts). */
+export interface AvatarUrlParts {
+  prefix: string;
+  suffix: string;
+}
+
+/** Inserts a post row alone (the path with media, inside a transaction); false when the author is gone. */
+export async function insertPost(
+  db: Executor,
+  row: { id: string; authorId: string; body: string; createdAt: Date },
+): Promise<boolean> {
+  const inserted = await db
+    .insertInto('posts')
+    .columns(['id', 'author_id', 'body', 'created_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('users')
+        .select([
+          sql<string>`${row.id}::uuid`.as('id'),
+          'id as author_id',
+          sql<string>`${row.body}::text`.as('body'),
+          sql<Date>`${row.createdAt}::timestamptz`.as('created_at'),
+        ])
+        .where('id', '=', row.authorId),
+    )
+    .returning('id')
+    .executeTakeFirst();
+  return inserted !== undefined;
 }
 
 /** Locks the post for an edit or a delete; undefined when it does not exist. */
 export async function lockPost(db: Executor, id: string) {
   return db
     .selectFrom('posts')
-    .select(['id', 'author_id'])
+    .select([
+      'id',
+      'author_id',
+      sql<boolean>`exists (select 1 from media m where m.post_id = posts.id)`.as('has_media'),
+    ])
     .where('id', '=', id)
     .forUpdate()
     .executeTakeFirst();

@@ -9,7 +9,7 @@ import { errorResponses, jsonBody, jsonResponse, noContent, pageOf } from '../ht
 import { pageQuerySchema } from '../lib/pagination.ts';
 import { usernameParams } from '../social/social.schema.ts';
 import { FirstPageCache } from './first-page-cache.ts';
-import { createPostSchema, PostSchema, postIdParams } from './posts.schema.ts';
+import { createPostSchema, editPostSchema, PostSchema, postIdParams } from './posts.schema.ts';
 import {
   createPost,
   deletePost,
@@ -64,7 +64,7 @@ const create = createRoute({
   summary: 'Write a post',
   middleware: signedIn,
   request: { body: jsonBody(createPostSchema) },
-  responses: { 201: jsonResponse(PostSchema, 'The new post'), ...errorResponses(401, 429) },
+  responses: { 201: jsonResponse(PostSchema, 'The new post'), ...errorResponses(401, 409, 429) },
 });
 
 const read = createRoute({
@@ -84,7 +84,7 @@ const update = createRoute({
   tags,
   summary: 'Edit a post (author only)',
   middleware: signedIn,
-  request: { params: postIdParams, body: jsonBody(createPostSchema) },
+  request: { params: postIdParams, body: jsonBody(editPostSchema) },
   responses: { 200: jsonResponse(PostSchema, 'The edited post'), ...errorResponses(401, 403, 404, 429) },
 });
 

@@ -14,10 +14,20 @@ export const followInputSchema = z.object({ username: usernameSchema });
 export type FollowInput = z.infer<typeof followInputSchema>;
 
 export const UserRefSchema = z
-  .object({ id: z.string(), username: z.string(), displayName: z.string() })
+  .object({
+    id: z.string(),
+    username: z.string(),
+    displayName: z.string(),
+    avatarUrl: z.string().nullable().openapi({ description: 'The 96 px square avatar; null: none (show initials)' }),
+  })
   .openapi('UserRef');
 
+export const AvatarSchema = z
+  .object({ small: z.string(), large: z.string() })
+  .openapi('Avatar', { description: 'Square avatar URLs, 96 and 400 px' });
+
 export const UserSchema = UserRefSchema.extend({
+  avatar: z.union([AvatarSchema, z.null()]),
   createdAt: z.string(),
   followerCount: z.number().int(),
   followingCount: z.number().int(),

@@ -1,12 +1,13 @@
 // In-process app for feed route tests: the real app over the test context's database and Redis.
 import type { Post } from '@plaza/client/protocol';
-import type { App } from '../../server/app.ts';
+import type { App, AppDeps } from '../../server/app.ts';
 import type { TestContext } from '../helpers/context.ts';
 import { bearer, type TestUser } from '../helpers/factories.ts';
 import { createInProcessApp } from '../helpers/in-process-app.ts';
 
 export interface Harness {
   app: App;
+  deps: AppDeps;
   close: () => Promise<void>;
   call: (method: string, path: string, user?: TestUser | null, body?: unknown) => Promise<Response>;
   json: <T>(method: string, path: string, user?: TestUser | null, body?: unknown) => Promise<[number, T]>;
@@ -14,7 +15,7 @@ export interface Harness {
 }
 
 export function startHarness(ctx: TestContext, env: Record<string, string> = {}): Harness {
-  const { app, close } = createInProcessApp(ctx, {}, env);
+  const { app, deps, close } = createInProcessApp(ctx, {}, env);
   const call = (method: string, path: string, user?: TestUser | null, body?: unknown) =>
     Promise.resolve(
       app.request(`/api/v1${path}`, {
@@ -41,7 +42,7 @@ export function startHarness(ctx: TestContext, env: Record<string, string> = {})
     if (status !== 201) throw new Error(`POST /posts answered ${status}: ${JSON.stringify(post)}`);
     return post;
   };
-  return { app, call, json, writePost, close };
+  return { app, deps, call, json, writePost, close };
 }
 
 export type ErrorReply = { error: { code: string; message: string; details?: Record<string, unknown> } };

@@ -3,6 +3,7 @@ import type { Post } from '@plaza/client/protocol';
 import { sql } from 'kysely';
 import type { Db } from '../../server/db/database.ts';
 import { bearer, type TestUser } from '../helpers/factories.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 export async function rest<T>(
   baseUrl: string,
@@ -45,7 +46,20 @@ export async function loggedEvents(db: Db, rooms: string[], since = 0): Promise<
   return rows;
 }
 
+/**
+ * The seq of the newest event once every event logged so far has one: the relay assigns seqs after the
+ * commit, so a write made just before would otherwise land after the returned seq (seen under load).
+ */
 export async function newestSeq(db: Db): Promise<number> {
-  const { rows } = await sql<{ seq: number }>`select coalesce(max(seq), 0) as seq from event_log`.execute(db);
-  return rows[0]?.seq ?? 0;
+  const newest = await waitFor(
+    async () => {
+      const { rows } = await sql<{ seq: number; unassigned: boolean }>`
+        select coalesce(max(seq), 0) as seq, exists (select 1 from event_log where seq is null) as unassigned
+        from event_log`.execute(db);
+      const row = rows[0];
+      return row && !row.unassigned ? { seq: Number(row.seq) } : null;
+    },
+    { what: 'every logged event to have its seq' },
+  );
+  return newest.seq;
 }
