@@ -18,7 +18,10 @@ export const UserRefSchema = z
     id: z.string(),
     username: z.string(),
     displayName: z.string(),
-    avatarUrl: z.string().nullable().openapi({ description: 'The 96 px square avatar; null: none (show initials)' }),
+    avatarUrl: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The 96 px square avatar; null: none (show initials)' }),
   })
   .openapi('UserRef');
 
