@@ -8,6 +8,7 @@ import { AppError, notFound } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { RateLimit } from '../lib/rate-limit.ts';
 import { requireActor } from '../posts/posts.service.ts';
+import { queueMediaCollect } from './media.cleanup.ts';
 import { mediaOf } from './media.objects.ts';
 import {
   deleteUnattached,
@@ -178,15 +179,8 @@ export async function deleteMedia(deps: MediaDeps, actor: Actor | null, id: stri
 
 /** After a commit that deleted media: their files go now, not at the next sweep. */
 export async function collectSoon(deps: Pick<Deps, 'queues'>): Promise<void> {
-  await deps.queues
-    .add(
-      'maintenance',
-      { task: 'media-collect' },
-      { jobId: 'media-collect', removeOnComplete: true, removeOnFail: true },
-    )
-    .catch(() => {
-      // The periodic collect removes them within a minute.
-    });
+  // Not fatal: the collector runs every minute anyway.
+  await queueMediaCollect(deps.queues).catch(() => {});
 }
 
 /** The 409 for media that cannot be attached: which one, and why, in words. */
