@@ -7,6 +7,7 @@ import { requestId } from 'hono/request-id';
 // The pages' JSX is compiled by `npm run build` (Node strips types but compiles no JSX); tools that
 // compile .tsx themselves (tsc, vitest) resolve this to the source: see package.json `imports`.
 import { htmlErrorPage, pageRoutes, wantsHtml } from '#server-pages';
+import { accountRoutes } from './account/account.routes.ts';
 import { adminRoutes } from './admin/admin.routes.ts';
 import { QUEUES_BOARD_PATH, queuesBoardRoutes } from './admin/queues-board.routes.ts';
 import { adminStatsRoutes } from './admin/stats.routes.ts';
@@ -90,6 +91,7 @@ export function createApp(deps: AppDeps): App {
   api.route('/', sessionRoutes(auth));
   api.route('/', adminRoutes(deps));
   api.route('/', walletRoutes(deps));
+  api.route('/', accountRoutes(auth));
   api.route('/', feedRoutes(deps));
   api.route('/', eventRoutes(deps));
   api.route('/', notificationRoutes(deps));

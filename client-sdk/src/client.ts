@@ -9,6 +9,7 @@ import type {
   RegisterInput,
   TransferInput,
   UpdateEventInput,
+  UpdateProfileInput,
 } from './inputs.ts';
 import { LiveConnection as Live, type LiveConnection, type LiveOptions } from './live.ts';
 import { type UploadOptions, uploadMedia } from './media.ts';
@@ -27,6 +28,7 @@ import type {
   PushEnvelope,
   PushType,
   Role,
+  SecurityEvent,
   Transfer,
   User,
   UserRef,
@@ -147,6 +149,18 @@ export class PlazaClient {
     /** One of your `ready`, unattached media becomes your avatar; the previous one is deleted. */
     setAvatar: (mediaId: string) => this.http.send<Me>('PUT', '/me/avatar', { mediaId }),
     deleteAvatar: () => this.http.send<Me>('DELETE', '/me/avatar'),
+    /** Display name (1..50) and bio (≤ 500 characters, plain text); what is left out stays. */
+    update: (changes: UpdateProfileInput) => this.http.send<Me>('PATCH', '/me', changes),
+    /** Every other session is revoked (this one stays) and an email says so; a wrong current password is 403. */
+    changePassword: (currentPassword: string, newPassword: string) =>
+      this.http.send<null>('POST', '/me/password', { currentPassword, newPassword }),
+    /** Emails a code to `newEmail` (202 whether or not that address already has an account). */
+    changeEmail: (newEmail: string, password: string) =>
+      this.http.send<null>('POST', '/me/email', { newEmail, password }),
+    /** The code from the new address: the account moves there, and the old address is told. */
+    verifyEmailChange: (code: string) => this.http.send<Me>('POST', '/me/email/verify', { code }),
+    /** The security log, newest first. */
+    security: (page?: PageOptions) => this.page<SecurityEvent>('/me/security', page),
   });
 
   // ---- social and feed ----

@@ -6,6 +6,13 @@ export interface PageOptions {
   cursor?: string | null;
 }
 
+/** `me.update`: what is left out stays as it is. */
+export interface UpdateProfileInput {
+  displayName?: string;
+  /** Plain text, at most 500 characters; '' clears it. */
+  bio?: string;
+}
+
 export interface RegisterInput {
   email: string;
   username: string;

@@ -50,6 +50,8 @@ export interface UserRef {
 export interface User extends UserRef {
   /** Square avatar URLs, 96 and 400 px; null when the user has none. */
   avatar: { small: string; large: string } | null;
+  /** Plain text, at most 500 characters; '' when none. */
+  bio: string;
   createdAt: string;
   followerCount: number;
   followingCount: number;
@@ -161,7 +163,8 @@ export type NotificationType =
   | 'event_promoted'
   | 'event_cancelled'
   | 'transfer_received'
-  | 'transfer_failed';
+  | 'transfer_failed'
+  | 'new_sign_in';
 
 export interface Notification {
   id: string;
@@ -171,6 +174,25 @@ export interface Notification {
   url: string;
   createdAt: string;
   readAt: string | null;
+}
+
+export type SecurityEventType =
+  | 'login'
+  | 'login_failed'
+  | 'login_code'
+  | 'password_changed'
+  | 'password_reset'
+  | 'email_changed'
+  | 'session_revoked'
+  | 'export_requested'
+  | 'deletion_requested';
+
+/** One entry of `GET /me/security`: what happened to the account, when, and from where. */
+export interface SecurityEvent {
+  type: SecurityEventType;
+  at: string;
+  ip: string;
+  userAgent: string;
 }
 
 export type TransferKind = 'transfer' | 'event_ticket' | 'refund' | 'mint';

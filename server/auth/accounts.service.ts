@@ -1,6 +1,7 @@
 // The account rules: registration with an emailed code, email verification, password and passwordless login.
 import { randomInt } from 'node:crypto';
 import type { Me } from '@plaza/client/protocol';
+import { recordSecurityEvent } from '../account/security-log.ts';
 import type { Executor, Trx } from '../db/database.ts';
 import type { CodePurpose, UserRow } from '../db/schema.ts';
 import { forgetSessions } from '../deps.ts';
@@ -160,10 +161,10 @@ export async function verifyEmail(
     return user;
   });
   return signIn(
-    ctx.db,
+    ctx,
     { ...user, email_verified_at: user.email_verified_at ?? new Date() },
     client,
-    mediaStoreOf(ctx.config),
+    'login_code',
   );
 }
 
@@ -205,8 +206,11 @@ export async function login(ctx: AuthContext, input: LoginInput, client: ClientI
     findUserByLogin(ctx.db, input.login),
   );
   // Unknown user and wrong password: the same work (a dummy hash) and the same answer.
-  if (!(await verifyPassword(user?.password_hash ?? null, input.password)) || !user)
+  if (!(await verifyPassword(user?.password_hash ?? null, input.password)) || !user) {
+    // The owner's security log shows the guess; an unknown account has no log (the answer is the same).
+    if (user) await recordSecurityEvent(ctx.db, { userId: user.id, type: 'login_failed', ...client });
     throw invalidCredentials();
+  }
   // Only someone who knows the password learns these.
   if (user.suspended_at) throw suspended();
   if (!user.email_verified_at) {
@@ -221,7 +225,7 @@ export async function login(ctx: AuthContext, input: LoginInput, client: ClientI
       ctx.limits.loginPerAccountNetwork.reset(lockout),
       ctx.limits.loginPerAccount.refund(account),
     ]),
-    signIn(ctx.db, user, client, mediaStoreOf(ctx.config)),
+    signIn(ctx, user, client, 'login'),
   );
   return signedIn;
 }
@@ -259,9 +263,9 @@ export async function verifyLoginCode(
   });
   if (claimed) await forgetSessions(ctx, { userIds: [user.id] });
   return signIn(
-    ctx.db,
+    ctx,
     { ...user, email_verified_at: user.email_verified_at ?? new Date() },
     client,
-    mediaStoreOf(ctx.config),
+    'login_code',
   );
 }

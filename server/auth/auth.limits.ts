@@ -40,6 +40,14 @@ export const AUTH_LIMIT_RULES = {
   resetPerIp: { points: 20, durationSec: 15 * MINUTE, byAddress: true },
   resendPerIp: { points: 10, durationSec: 15 * MINUTE, byAddress: true },
   resendPerEmail: { points: 3, durationSec: 15 * MINUTE },
+  /**
+   * The password a signed-in user confirms (changing the password or the email), keyed by user: a stolen
+   * session cannot guess the password it would need to take the account over faster than a login could
+   * (a right password gives its try back).
+   */
+  passwordConfirmPerUser: { points: 10, durationSec: 15 * MINUTE, blockSec: 15 * MINUTE, isLockout: true },
+  /** Email-change codes a user may have sent (each to an address of their choosing). */
+  emailChangePerUser: { points: 5, durationSec: HOUR },
 } as const satisfies Record<string, AuthLimitRule>;
 
 export type AuthLimits = { [K in keyof typeof AUTH_LIMIT_RULES]: RateLimit };

@@ -69,6 +69,7 @@ export const MeSchema = z
       .nullable()
       .openapi({ description: 'The 96 px square avatar; null: none (show initials)' }),
     avatar: z.union([AvatarSchema, z.null()]),
+    bio: z.string().openapi({ description: "Plain text, at most 500 characters; '' when none" }),
     createdAt: z.string(),
     followerCount: z.number().int(),
     followingCount: z.number().int(),

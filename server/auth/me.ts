@@ -19,6 +19,7 @@ export async function userRowToMe(
     displayName: row.display_name,
     avatarUrl: avatarUrlOf(row.avatar_key, urls),
     avatar: avatarOf(row.avatar_key, urls),
+    bio: row.bio,
     createdAt: row.created_at.toISOString(),
     ...counts,
     email: row.email,

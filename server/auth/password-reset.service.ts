@@ -1,5 +1,6 @@
 // Password reset: an emailed single-use link token; using it sets the password and revokes every session.
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
+import { recordSecurityEvent } from '../account/security-log.ts';
 import { forgetSessions } from '../deps.ts';
 import { AppError } from '../lib/errors.ts';
 import { findUserByEmail, markEmailVerified, setPasswordHash } from './accounts.repository.ts';
@@ -66,6 +67,7 @@ export async function resetPassword(
     // Whoever held a session (maybe the reason for the reset) loses it now, on every instance.
     await revokeSessions(trx, { userId });
     await deleteCodes(trx, userId, 'login');
+    await recordSecurityEvent(trx, { userId, type: 'password_reset', ...client });
     return userId;
   });
   await forgetSessions(ctx, { userIds: [userId] });

@@ -1,6 +1,7 @@
 // Signed-in routes of accounts: logout, one's sessions, and `GET /me`.
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { createApiRouter } from '../http/api.ts';
+import { clientIp } from '../http/client-ip.ts';
 import type { AppEnv } from '../http/env.ts';
 import { errorResponses, jsonResponse, noContent } from '../http/openapi.ts';
 import { mediaStoreOf } from '../media/store.factory.ts';
@@ -62,7 +63,10 @@ export function sessionRoutes(ctx: AuthContext): OpenAPIHono<AppEnv> {
       async (c) => {
         const actor = actorOf(c);
         const { id } = c.req.valid('param');
-        await revokeOwnSession(ctx, actor, id);
+        await revokeOwnSession(ctx, actor, id, {
+          ip: clientIp(c, ctx.config.trustProxy),
+          userAgent: c.req.header('user-agent') ?? '',
+        });
         if (id === actor.sessionId) clearSessionCookie(c);
         return c.body(null, 204);
       },

@@ -1,10 +1,12 @@
 // Signing in (a new session for a user), listing one's sessions, and revoking them.
 import type { Me } from '@plaza/client/protocol';
+import { recordSecurityEvent } from '../account/security-log.ts';
+import { queueSignInAlert, recordSignIn } from '../account/sign-in-alerts.ts';
 import type { Db } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
 import { type Deps, type ForgetSessionsDeps, forgetSessions } from '../deps.ts';
 import { notFound } from '../lib/errors.ts';
-import type { MediaUrls } from '../media/media.objects.ts';
+import { mediaStoreOf } from '../media/store.factory.ts';
 import type { Actor } from './actor.ts';
 import type { ClientInfo } from './auth.context.ts';
 import { userRowToMe } from './me.ts';
@@ -27,12 +29,25 @@ export interface SessionInfo {
   current: boolean;
 }
 
-export async function signIn(db: Db, user: UserRow, client: ClientInfo, urls: MediaUrls): Promise<SignedIn> {
-  // Two independent statements: at once, on two pool connections.
-  const [session, me] = await Promise.all([
-    createSession(db, user.id, client.userAgent),
-    userRowToMe(db, user, user.id, urls),
+/**
+ * A new session, recorded in the security log in the same transaction (`how`: by password or by an
+ * emailed code); a sign-in from a network new to the account is notified, and emailed after commit.
+ */
+export async function signIn(
+  deps: Pick<Deps, 'db' | 'queues' | 'config' | 'logger'>,
+  user: UserRow,
+  client: ClientInfo,
+  how: 'login' | 'login_code',
+): Promise<SignedIn> {
+  // Independent: at once, on two pool connections.
+  const [{ session, alert }, me] = await Promise.all([
+    deps.db.transaction().execute(async (trx) => ({
+      session: await createSession(trx, user.id, client.userAgent),
+      alert: await recordSignIn(trx, { userId: user.id, type: how, ...client }),
+    })),
+    userRowToMe(deps.db, user, user.id, mediaStoreOf(deps.config)),
   ]);
+  if (alert) await queueSignInAlert(deps, user.email, alert);
   return {
     user: me,
     token: session.token,
@@ -59,7 +74,12 @@ export async function listSessions(db: Db, actor: Actor): Promise<SessionInfo[]>
 }
 
 /** Revokes one of the actor's own sessions; another user's (or an unknown) id is 404, never a hint. */
-export async function revokeOwnSession(deps: SessionDeps, actor: Actor, sessionId: string): Promise<void> {
+export async function revokeOwnSession(
+  deps: SessionDeps,
+  actor: Actor,
+  sessionId: string,
+  client: ClientInfo,
+): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
     const own = await trx
       .selectFrom('sessions')
@@ -70,6 +90,7 @@ export async function revokeOwnSession(deps: SessionDeps, actor: Actor, sessionI
       .executeTakeFirst();
     if (!own) throw notFound('Session');
     await revokeSessions(trx, { sessionId });
+    await recordSecurityEvent(trx, { userId: actor.userId, type: 'session_revoked', ...client });
   });
   await forgetSessions(deps, { sessionIds: [sessionId] });
 }

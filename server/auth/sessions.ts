@@ -127,16 +127,19 @@ async function readSession(db: Executor, sessionId: string, secret: string): Pro
 
 /**
  * Revokes sessions inside the caller's transaction. Each gets a `session:revoked` push; the relay
- * disconnects that session's sockets on every instance right after delivering it.
+ * disconnects that session's sockets on every instance right after delivering it. `exceptSessionId`
+ * keeps the caller's own (a password change signs out every other device).
  */
 export async function revokeSessions(
   trx: Trx,
-  where: { sessionId: string } | { userId: string },
+  where: { sessionId: string } | { userId: string; exceptSessionId?: string },
 ): Promise<string[]> {
   const query = trx.deleteFrom('sessions').returning(['id', 'user_id']);
   const rows = await ('sessionId' in where
     ? query.where('id', '=', where.sessionId)
-    : query.where('user_id', '=', where.userId)
+    : where.exceptSessionId === undefined
+      ? query.where('user_id', '=', where.userId)
+      : query.where('user_id', '=', where.userId).where('id', '!=', where.exceptSessionId)
   ).execute();
   await appendEvents(
     trx,

@@ -46,6 +46,8 @@ export interface UsersTable {
   avatar_media_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** The avatar media's token (its variants' keys follow from it), kept with avatar_media_id. */
   avatar_key: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Plain text, ≤ 500 characters (migration 0018). */
+  bio: Generated<string>;
 }
 
 export interface SessionsTable {
@@ -100,7 +102,7 @@ export interface FollowsTable {
   created_at: DefaultTimestamp;
 }
 
-export type CodePurpose = 'verify_email' | 'login' | 'password_reset';
+export type CodePurpose = 'verify_email' | 'login' | 'password_reset' | 'email_change';
 
 export interface OneTimeCodesTable {
   id: string;
@@ -111,6 +113,31 @@ export interface OneTimeCodesTable {
   created_at: DefaultTimestamp;
   /** Tries made against the code (migration 0013); dead at MAX_CODE_ATTEMPTS. */
   attempts: Generated<number>;
+  /** The address an `email_change` code moves the account to (migration 0018); null for other purposes. */
+  new_email: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export type SecurityEventType =
+  | 'login'
+  | 'login_failed'
+  | 'login_code'
+  | 'password_changed'
+  | 'password_reset'
+  | 'email_changed'
+  | 'session_revoked'
+  | 'export_requested'
+  | 'deletion_requested';
+
+/** What happened to an account, from where (migration 0018); GET /me/security. */
+export interface SecurityEventsTable {
+  id: string;
+  user_id: string;
+  type: SecurityEventType;
+  ip: string;
+  user_agent: string;
+  /** The client's IPv4 /16 or IPv6 /48, for sign-in alerts. */
+  network: string;
+  created_at: DefaultTimestamp;
 }
 
 export interface WalletAccountsTable {
@@ -291,6 +318,7 @@ export interface Database {
   transfers: TransfersTable;
   ledger_entries: LedgerEntriesTable;
   wallet_holds: WalletHoldsTable;
+  security_events: SecurityEventsTable;
 }
 
 export type EventLogRow = Selectable<EventLogTable>;

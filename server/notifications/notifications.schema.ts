@@ -30,6 +30,8 @@ export const NotificationSchema = z
       'event_cancelled',
       'transfer_received',
       'transfer_failed',
+      'report_resolved',
+      'new_sign_in',
     ]),
     title: z.string(),
     body: z.string(),

@@ -9,6 +9,7 @@ export interface ProfileRow {
   username: string;
   display_name: string;
   avatar_key: string | null;
+  bio: string;
   created_at: Date;
   follower_count: number;
   following_count: number;
@@ -37,6 +38,7 @@ function profiles(db: Executor, viewerId: string | null) {
       'u.username',
       'u.display_name',
       'u.avatar_key',
+      'u.bio',
       'u.created_at',
       sql<number>`(select count(*) from follows f where f.followee_id = u.id)`.as('follower_count'),
       sql<number>`(select count(*) from follows f where f.follower_id = u.id)`.as('following_count'),

@@ -31,6 +31,7 @@ export const AvatarSchema = z
 
 export const UserSchema = UserRefSchema.extend({
   avatar: z.union([AvatarSchema, z.null()]),
+  bio: z.string().openapi({ description: "Plain text, at most 500 characters; '' when none" }),
   createdAt: z.string(),
   followerCount: z.number().int(),
   followingCount: z.number().int(),

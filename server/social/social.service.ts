@@ -35,6 +35,7 @@ export const profileRowToUser = (row: ProfileRow, urls: MediaUrls): User => ({
   avatar: avatarOf(row.avatar_key, urls),
   createdAt: row.created_at.toISOString(),
   followerCount: row.follower_count,
+  bio: row.bio,
   followingCount: row.following_count,
   followedByMe: row.followed_by_me,
 });

@@ -1,0 +1,62 @@
+// Sign-ins in the security log, and the alert for one from a new network: "a sign-in from a network
+// (IPv4 /16, IPv6 /48) this account has not signed in from in 90 days sends a `new_sign_in` notification
+// and email; the very first sign-in does not" (API.md).
+import { sql } from 'kysely';
+import { queueAccountEmail } from '../auth/auth.emails.ts';
+import type { Trx } from '../db/database.ts';
+import type { Deps } from '../deps.ts';
+import { notify } from '../notifications/notifications.service.ts';
+import { deviceOf } from '../pages/components/device.ts';
+import { type NewSignIn, newSignInEmail } from './account.emails.ts';
+import { recordSecurityEvent, signInNetworkOf } from './security-log.ts';
+
+export const KNOWN_NETWORK_DAYS = 90;
+
+export interface SignInRecord {
+  userId: string;
+  /** `login` (password) or `login_code` (an emailed code: sign-in codes and the verification code). */
+  type: 'login' | 'login_code';
+  ip: string;
+  userAgent: string;
+}
+
+/**
+ * Records a sign-in in the caller's transaction (the one creating the session) and, from a network new
+ * to the account, its notification; the alert email is the caller's to queue after commit. The user's row
+ * is locked first, so two sign-ins at once are judged one after the other: of two first sign-ins, the
+ * second sees the first.
+ */
+export async function recordSignIn(trx: Trx, input: SignInRecord): Promise<NewSignIn | null> {
+  const network = signInNetworkOf(input.ip);
+  const { rows } = await sql<{ before: boolean; known: boolean }>`
+    select
+      exists (select 1 from security_events
+        where user_id = u.id and type in ('login', 'login_code')) as before,
+      exists (select 1 from security_events
+        where user_id = u.id and type in ('login', 'login_code') and network = ${network}
+          and created_at > now() - make_interval(days => ${KNOWN_NETWORK_DAYS})) as known
+    from users u where u.id = ${input.userId}
+    for no key update of u`.execute(trx);
+  const at = await recordSecurityEvent(trx, input);
+  const seen = rows[0];
+  if (!seen?.before || seen.known) return null;
+  await notify(trx, {
+    userId: input.userId,
+    type: 'new_sign_in',
+    title: 'New sign-in from a new network',
+    body: `${deviceOf(input.userAgent)}, network ${network}. Not you? Sign that device out and change your password.`,
+    url: '/settings#sessions',
+  });
+  return { at, ip: input.ip, userAgent: input.userAgent, network };
+}
+
+/** After commit: the alert's email. A queue failure is logged, never a failed sign-in. */
+export async function queueSignInAlert(
+  deps: Pick<Deps, 'queues' | 'config' | 'logger'>,
+  to: string,
+  signIn: NewSignIn,
+): Promise<void> {
+  await queueAccountEmail(deps, newSignInEmail(to, signIn, deps.config.publicUrl)).catch((error: unknown) =>
+    deps.logger.warn({ err: error }, 'could not queue the new sign-in email'),
+  );
+}
