@@ -56,8 +56,14 @@ export async function processMedia(deps: MediaDeps, mediaId: string): Promise<vo
     .select(['id', 'key', 'status', 'content_type'])
     .where('id', '=', mediaId)
     .executeTakeFirst();
-  // Deleted, or already ready/failed (a retry after a crash past the commit): nothing left to do.
-  if (row?.status !== 'processing') return;
+  // Deleted (its garbage entry removes the files), or not yet completed: nothing to do here.
+  if (!row || row.status === 'pending_upload') return;
+  if (row.status !== 'processing') {
+    // Already ready or failed: this is a retry of a job whose worker died after the commit, perhaps before
+    // it deleted the original. Deleting it again is harmless, and no original outlives its processing.
+    await deps.store.delete([originalKey(row.key)]);
+    return;
+  }
 
   const original = await deps.store.get(originalKey(row.key));
   if (!original) {
@@ -86,8 +92,8 @@ export async function processMedia(deps: MediaDeps, mediaId: string): Promise<vo
     height: result.height,
     blurhash: result.blurhash,
   });
-  // After the commit: a crash before this leaves an original that the reconciler sweeps; a retry finds the
-  // row ready and stops. If the row was deleted meanwhile, its garbage entry removes the variants.
+  // After the commit: a crash before this is cured by the job's retry (it finds the row ready and deletes
+  // the original). If the row was deleted meanwhile, its garbage entry removes the variants.
   if (committed) await deps.store.delete([originalKey(row.key)]);
 }
 
