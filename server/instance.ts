@@ -22,6 +22,7 @@ import { createServerMetrics } from './metrics/server.metrics.ts';
 import { registerNotificationCommands } from './notifications/notifications.socket.ts';
 import { loadAssets } from './pages/assets.ts';
 import { feedTopics, registerFeedCommands } from './posts/posts.feature.ts';
+import { hideRoom } from './realtime/hide-rooms.ts';
 import { Relay } from './realtime/relay.ts';
 import { listenForWakeups, RelayWaker } from './realtime/relay-waker.ts';
 import { SeqTracker } from './realtime/seq-tracker.ts';
@@ -30,6 +31,9 @@ import type { PlazaServer } from './realtime/socket-types.ts';
 import { SocketsPerAddress } from './realtime/sockets-per-address.ts';
 import { resumeSocketsAfterSubscriptionLoss } from './realtime/subscription-recovery.ts';
 import { platformTopics, TopicRegistry } from './realtime/topics.ts';
+import { applyHideChange } from './safety/safety.events.ts';
+import { hiddenFrom } from './safety/safety.service.ts';
+import { registerSafetyCommands } from './safety/safety.socket.ts';
 import { registerWalletCommands } from './wallet/wallet.socket.ts';
 
 export interface Instance {
@@ -141,7 +145,9 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
       registerEventCommands(socket, deps);
       registerNotificationCommands(socket, deps);
       registerWalletCommands(socket, deps);
+      registerSafetyCommands(socket, deps);
     },
+    hiddenUsers: (userId) => hiddenFrom(db, userId),
   });
 
   roomServer = io;
@@ -150,7 +156,7 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
   relay = new Relay({
     databaseUrl: config.databaseUrl,
     logger: logger.child({ component: 'relay' }),
-    emit: (rooms, push) => {
+    emit: (rooms, push, actorId) => {
       // A role change is for the instances, not for clients: every instance forgets the user's sessions
       // and their sockets, whose rooms were joined with the old role, are dropped everywhere.
       if ((push.type as string) === ROLE_CHANGED) {
@@ -159,7 +165,10 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
         void sessionCache.forget({ userIds: [userId] });
         return;
       }
-      emitTo(io.to(rooms), push);
+      // A block or mute changed: the pair's sockets join or leave `hide:` rooms everywhere, before what follows.
+      if (applyHideChange(io, push)) return;
+      // Sockets whose user must not hear from the actor are left out by the adapter, on every instance.
+      emitTo(actorId ? io.to(rooms).except(hideRoom(actorId)) : io.to(rooms), push);
       metrics.pushEmitted(push.type);
       // Right behind the rejection (same connection, in order): who may no longer see the event leaves its room.
       if (push.type === 'event:updated') withdrawRejectedEvent(io, push.data.event);

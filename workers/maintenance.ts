@@ -7,6 +7,7 @@ import type { Logger } from '../server/lib/logger.ts';
 import { collectMediaGarbage, sweepMedia } from '../server/media/media.cleanup.ts';
 import type { MediaStore } from '../server/media/media.store.ts';
 import { pruneEventLog } from '../server/realtime/event-log.ts';
+import { expireMutes } from '../server/safety/safety.service.ts';
 
 export interface MaintenanceDeps {
   db: Db;
@@ -46,6 +47,11 @@ export async function runMaintenance(deps: MaintenanceDeps, job: MaintenanceJob)
       if (collected > 0) deps.logger.info({ media: collected }, 'files of deleted media removed');
       return;
     }
+    case 'expire-mutes': {
+      const expired = await expireMutes(deps.db);
+      if (expired > 0) deps.logger.info({ mutes: expired }, 'expired mutes removed');
+      return;
+    }
   }
 }
 
@@ -62,4 +68,6 @@ export const maintenanceSchedules: ReadonlyArray<{ id: string; everyMs: number; 
   { id: 'media-sweep', everyMs: 10 * 60_000, job: { task: 'media-sweep' } },
   // Commits that delete media also wake the collector at once (queueMediaCollect); this catches the rest.
   { id: 'media-collect', everyMs: 60_000, job: { task: 'media-collect' } },
+  // A mute with an end also queues this job for that moment (queueMuteExpiry); this catches the rest.
+  { id: 'expire-mutes', everyMs: 60_000, job: { task: 'expire-mutes' } },
 ];

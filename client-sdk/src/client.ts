@@ -149,6 +149,10 @@ export class PlazaClient {
     /** One of your `ready`, unattached media becomes your avatar; the previous one is deleted. */
     setAvatar: (mediaId: string) => this.http.send<Me>('PUT', '/me/avatar', { mediaId }),
     deleteAvatar: () => this.http.send<Me>('DELETE', '/me/avatar'),
+    /** The users you block, newest first. */
+    blocks: (page?: PageOptions) => this.page<User>('/me/blocks', page),
+    /** The users you mute, newest first, with when each mute ends. */
+    mutes: (page?: PageOptions) => this.page<User & { expiresAt: string | null }>('/me/mutes', page),
     /** Display name (1..50) and bio (≤ 500 characters, plain text); what is left out stays. */
     update: (changes: UpdateProfileInput) => this.http.send<Me>('PATCH', '/me', changes),
     /** Every other session is revoked (this one stays) and an email says so; a wrong current password is 403. */
@@ -181,6 +185,23 @@ export class PlazaClient {
       this.http.send<{ following: boolean; followerCount: number }>(
         'DELETE',
         `/users/${segment(username)}/follow`,
+      ),
+    /** Idempotent: follows end both ways and neither of you sees the other. */
+    block: (username: string) =>
+      this.http.send<{ blocking: boolean }>('PUT', `/users/${segment(username)}/block`),
+    unblock: (username: string) =>
+      this.http.send<{ blocking: boolean }>('DELETE', `/users/${segment(username)}/block`),
+    /** Their posts, comments and notifications stop reaching you until `expiresAt` (ISO time) or an unmute. */
+    mute: (username: string, expiresAt?: string) =>
+      this.http.send<{ muting: boolean; expiresAt: string | null }>(
+        'PUT',
+        `/users/${segment(username)}/mute`,
+        expiresAt ? { expiresAt } : {},
+      ),
+    unmute: (username: string) =>
+      this.http.send<{ muting: boolean; expiresAt: string | null }>(
+        'DELETE',
+        `/users/${segment(username)}/mute`,
       ),
   };
 

@@ -322,3 +322,10 @@ export type ServerToClientEvents = {
 
 /** Header carrying the newest relayed `seq` read before a GET's data (snapshot → stream). */
 export const SEQ_HEADER = 'X-Plaza-Seq';
+  'user:block': { input: { username: string }; output: { blocking: boolean } };
+  'user:unblock': { input: { username: string }; output: { blocking: boolean } };
+  'user:mute': {
+    input: { username: string; expiresAt?: string };
+    output: { muting: boolean; expiresAt: string | null };
+  };
+  'user:unmute': { input: { username: string }; output: { muting: boolean; expiresAt: string | null } };

@@ -1,6 +1,7 @@
 // SQL of comments: rows with their author, oldest-first keyset pages.
 import type { Executor } from '../db/database.ts';
 import type { TimeKey } from '../lib/time-cursor.ts';
+import { visibleTo } from '../safety/safety.repository.ts';
 
 export interface CommentView {
   id: string;
@@ -71,8 +72,10 @@ export async function listCommentViews(
   postId: string,
   after: TimeKey | null,
   limit: number,
+  viewerId: string | null = null,
 ): Promise<CommentView[]> {
-  let query = commentViews(db).where('c.post_id', '=', postId);
+  // Authors hidden from the viewer (blocked either way, muted) are left out.
+  let query = commentViews(db).where('c.post_id', '=', postId).where(visibleTo(viewerId, 'c.author_id'));
   if (after) {
     query = query.where((eb) => eb(eb.refTuple('c.created_at', 'c.id'), '>', eb.tuple(after.at, after.id)));
   }

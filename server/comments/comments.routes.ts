@@ -51,7 +51,7 @@ const remove = createRoute({
 export function commentsRoutes(deps: Deps) {
   const router = createApiRouter<AppEnv>();
   router.openapi(list, async (c) =>
-    c.json(await listComments(deps, c.req.valid('param').id, c.req.valid('query')), 200),
+    c.json(await listComments(deps, c.req.valid('param').id, c.req.valid('query'), c.var.actor), 200),
   );
   router.openapi(create, async (c) => {
     const input = { postId: c.req.valid('param').id, body: c.req.valid('json').body };

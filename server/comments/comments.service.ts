@@ -17,6 +17,7 @@ import { requireActor } from '../posts/posts.service.ts';
 import { appendEvent, redactEventsAbout } from '../realtime/event-log.ts';
 import {
   type CommentView,
+import { hideIfBlockedBy, refuseIfBlockedBy } from '../safety/safety.guards.ts';
   deleteComment as deleteCommentRow,
   findCommentView,
   insertComment,
@@ -46,8 +47,12 @@ export async function listComments(
   query: PageQuery,
 ): Promise<Page<Comment>> {
   const after = decodeTimeCursor(query.cursor);
-  if (!(await findPostView(deps.db, postId, null))) throw notFound('Post');
-  const rows = await listCommentViews(deps.db, postId, after, query.limit);
+  actor: Actor | null = null,
+  const post = await findPostView(deps.db, postId, null);
+  if (!post) throw notFound('Post');
+  // The comments of a blocker's post are as hidden from the blocked as the post.
+  await hideIfBlockedBy(deps.db, actor, post.author_id, 'Post');
+  const rows = await listCommentViews(deps.db, postId, after, query.limit, actor?.userId ?? null);
   const urls = mediaStoreOf(deps.config);
   return toPage(
     rows,
@@ -69,6 +74,7 @@ export async function createComment(
     if (!post) throw notFound('Post');
     const id = newId();
     await insertComment(trx, { id, postId: post.id, authorId: me.userId, body: input.body });
+    await refuseIfBlockedBy(trx, me, post.author_id);
     const counts = await bumpCounts(trx, post.id, { comments: 1 });
     const row = await findCommentView(trx, id);
     if (!row) throw notFound('Comment');
@@ -81,6 +87,7 @@ export async function createComment(
       subject: comment.id,
     });
     await appendPostStats(trx, post.author_id, post.id, counts);
+      actor: me.userId,
     if (post.author_id !== me.userId) {
       await notify(trx, {
         userId: post.author_id,
@@ -90,6 +97,7 @@ export async function createComment(
         url: `/posts/${post.id}`,
       });
     }
+        actorId: me.userId,
     return comment;
   });
 }

@@ -22,6 +22,8 @@ export interface EventLogTable {
   created_at: DefaultTimestamp;
   /** The post or comment whose content `data` carries; its deletion redacts the row (migration 0015). */
   subject: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Whose content the event carries: sockets hiding that user skip it, live and on resume (migration 0019). */
+  actor_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface RelayStateTable {

@@ -13,7 +13,7 @@ type Document = ReturnType<OpenAPIHono['getOpenAPI31Document']>;
 /** The tags in the order a reader meets them, each said once here (lint: tag-description). */
 const TAGS = [
   { name: 'Accounts', description: 'Registration, email verification, sign-in, sessions, password reset' },
-  { name: 'Users', description: 'Profiles and follows' },
+  { name: 'Users', description: 'Profiles, follows, blocks and mutes' },
   { name: 'Posts', description: 'Feeds, posts and likes' },
   { name: 'Comments', description: 'Comments on posts' },
   { name: 'Events', description: 'Events, participation, waitlist and tickets' },

@@ -14,6 +14,7 @@ import { avatarUrlOf, type MediaUrls } from '../media/media.objects.ts';
 import { mediaStoreOf } from '../media/store.factory.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import { appendEvent } from '../realtime/event-log.ts';
+import { refuseIfBlockedBy } from '../safety/safety.guards.ts';
 import { findUserRefRow, type UserRefRow, userRefOf } from '../social/user-refs.ts';
 import { transferLimit } from '../wallet/wallet.limits.ts';
 import { enqueueSettlement } from '../wallet/wallet.service.ts';
@@ -128,6 +129,7 @@ export async function joinEvent(
       if (paid) await serializePaidJoins(trx, actor.userId);
       const user = await findUserRefRow(trx, actor.userId);
       const event = await lockVisibleEvent(trx, actor, input.eventId);
+      await refuseIfBlockedBy(trx, actor, event.organizer_id);
       const unchanged = async () => {
         const existing = await findParticipant(trx, event.id, actor.userId);
         return existing ? { event, status: existing.status, changed: false, tickets: [] as string[] } : null;

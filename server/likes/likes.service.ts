@@ -8,6 +8,7 @@ import { feedWriteLimits } from '../posts/posts.limits.ts';
 import { bumpCounts, holdPost, readCounts } from '../posts/posts.repository.ts';
 import type { LikeInput } from '../posts/posts.schema.ts';
 import { requireActor } from '../posts/posts.service.ts';
+import { refuseIfBlockedBy } from '../safety/safety.guards.ts';
 import { deleteLike, insertLike } from './likes.repository.ts';
 
 export interface LikeState {
@@ -23,6 +24,7 @@ export async function likePost(deps: Deps, actor: Actor | null, input: LikeInput
   return deps.db.transaction().execute(async (trx) => {
     const post = await holdPost(trx, input.postId);
     if (!post) throw notFound('Post');
+    await refuseIfBlockedBy(trx, me, post.author_id);
     if (!(await insertLike(trx, post.id, me.userId))) {
       return { liked: true, likeCount: (await readCounts(trx, post.id)).like_count };
     }
@@ -37,6 +39,7 @@ export async function likePost(deps: Deps, actor: Actor | null, input: LikeInput
         url: `/posts/${post.id}`,
         // Like, unlike, like again: one notification.
         dedupeKey: `like:${post.id}:${me.userId}`,
+        actorId: me.userId,
       });
     }
     return { liked: true, likeCount: counts.like_count };

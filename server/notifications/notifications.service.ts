@@ -10,6 +10,7 @@ import { notFound, unauthenticated } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { toPage } from '../lib/pagination.ts';
 import { decodeTimeCursor, timeKeyOf } from '../lib/time-cursor.ts';
+import { visibleBetween } from '../safety/safety.repository.ts';
 import { appendNotificationPushes } from './notifications.pushes.ts';
 import { listNotificationPage, markAllRead, markRead } from './notifications.repository.ts';
 import type { NotificationListQuery, ReadNotificationInput } from './notifications.schema.ts';
@@ -23,6 +24,11 @@ export interface NewNotification {
   url: string;
   /** Same key for the same user → created once, whatever retries happen (reminders, settlements). */
   dedupeKey?: string;
+  /**
+   * Whose doing it is (the follower, the liker, the commenter…): none is created when either blocked the
+   * other or the recipient mutes them (server/safety). Absent: the system's (reminders, settlements).
+   */
+  actorId?: string;
 }
 
 export const notificationRowToNotification = (row: NotificationRow): Notification => ({
@@ -51,11 +57,13 @@ export async function notifyMany(trx: Trx, inputs: readonly NewNotification[]): 
   const { rows } = await sql<NotificationRow>`
     with inserted as (
       insert into notifications (id, user_id, type, title, body, url, dedupe_key)
-      select * from unnest(
+      select n.id, n.user_id, n.type, n.title, n.body, n.url, n.dedupe_key from unnest(
         ${inputs.map(() => newId())}::uuid[], ${inputs.map((i) => i.userId)}::uuid[],
         ${inputs.map((i) => i.type)}::text[], ${inputs.map((i) => i.title.slice(0, 200))}::text[],
         ${inputs.map((i) => i.body.slice(0, 1_000))}::text[], ${inputs.map((i) => i.url)}::text[],
-        ${inputs.map((i) => i.dedupeKey ?? null)}::text[])
+        ${inputs.map((i) => i.dedupeKey ?? null)}::text[], ${inputs.map((i) => i.actorId ?? null)}::uuid[]
+      ) as n (id, user_id, type, title, body, url, dedupe_key, actor_id)
+      where n.actor_id is null or ${visibleBetween(sql`n.user_id`, sql`n.actor_id`)}
       on conflict (user_id, dedupe_key) where dedupe_key is not null do nothing
       returning *
     ), pushes as (${appendNotificationPushes('inserted')})

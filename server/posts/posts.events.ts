@@ -1,5 +1,6 @@
 // The feed's pushes, appended in the caller's transaction. Envelope topic: a post push reaches `feed`,
-// `home` and `post:<id>` sockets as ONE event (rooms), and names 'feed' as its topic.
+// `home` and `post:<id>` sockets as ONE event (rooms), and names 'feed' as its topic. Every push about a
+// post names its author as the actor: sockets hiding the author get none of them (server/safety).
 import type { Post } from '@plaza/client/protocol';
 import type { Trx } from '../db/database.ts';
 import { appendEvent, type NewEvent } from '../realtime/event-log.ts';
@@ -17,6 +18,7 @@ export const postCreatedEvent = (post: Post): NewEvent<'post:created'> => ({
   rooms: [FEED_ROOM, authorRoom(post.author.id)],
   data: { post: neutral(post) },
   subject: post.id,
+  actor: post.author.id,
 });
 
 export const appendPostUpdated = (trx: Trx, post: Post) =>
@@ -26,6 +28,7 @@ export const appendPostUpdated = (trx: Trx, post: Post) =>
     rooms: postPushRooms(post.author.id, post.id),
     data: { post: neutral(post) },
     subject: post.id,
+    actor: post.author.id,
   });
 
 export const appendPostDeleted = (trx: Trx, authorId: string, postId: string) =>
@@ -34,6 +37,7 @@ export const appendPostDeleted = (trx: Trx, authorId: string, postId: string) =>
     topic: FEED_TOPIC,
     rooms: postPushRooms(authorId, postId),
     data: { postId },
+    actor: authorId,
   });
 
 export const appendPostStats = (trx: Trx, authorId: string, postId: string, counts: PostCounts) =>
@@ -42,4 +46,5 @@ export const appendPostStats = (trx: Trx, authorId: string, postId: string, coun
     topic: FEED_TOPIC,
     rooms: postPushRooms(authorId, postId),
     data: { postId, likeCount: counts.like_count, commentCount: counts.comment_count },
+    actor: authorId,
   });

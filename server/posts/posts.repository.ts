@@ -6,6 +6,7 @@ import type { TimeKey } from '../lib/time-cursor.ts';
 import type { MediaJson } from '../media/media.objects.ts';
 import { mediaJsonColumns } from '../media/media.repository.ts';
 import { eventRooms, type NewEvent, redactEventsAbout } from '../realtime/event-log.ts';
+import { visibleTo } from '../safety/safety.repository.ts';
 import { followeesOf } from '../social/social.repository.ts';
 
 export interface PostView {
@@ -86,7 +87,8 @@ export async function listPostViews(
   after: TimeKey | null,
   limit: number,
 ): Promise<PostView[]> {
-  let query = postViews(db, viewerId);
+  // Authors hidden from the viewer (blocked either way, muted) are left out of every list.
+  let query = postViews(db, viewerId).where(visibleTo(viewerId, 'p.author_id'));
   if (scope.kind === 'author') query = query.where('p.author_id', '=', scope.authorId);
   if (scope.kind === 'home') {
     const { userId } = scope;
@@ -125,14 +127,14 @@ export async function insertPostWithEvent(
       returning id
     ),
     logged as (
-      insert into event_log (topic, type, rooms, data, subject)
+      insert into event_log (topic, type, rooms, data, subject, actor_id)
       select ${event.topic}::text, ${event.type}::text, ${eventRooms(event)}::text[],
         jsonb_set(
           jsonb_set(${JSON.stringify(event.data)}::jsonb, '{post,author,displayName}', to_jsonb(author.display_name)),
           '{post,author,avatarUrl}',
           coalesce(to_jsonb(${avatarUrl.prefix}::text || author.avatar_key || ${avatarUrl.suffix}::text), 'null'::jsonb)
         ),
-        post.id
+        post.id, ${row.authorId}::uuid
       from author, post
     )
     select display_name, avatar_key from author`.execute(db);

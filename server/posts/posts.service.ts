@@ -13,6 +13,7 @@ import { mediaStoreOf } from '../media/store.factory.ts';
 import { appendEvent } from '../realtime/event-log.ts';
 import { userIdByUsername } from '../social/social.service.ts';
 import type { FirstPageCache } from './first-page-cache.ts';
+import { hideIfBlockedBy } from '../safety/safety.guards.ts';
 import { appendPostDeleted, appendPostUpdated, postCreatedEvent } from './posts.events.ts';
 import { feedWriteLimits } from './posts.limits.ts';
 import {
@@ -59,6 +60,7 @@ export async function getPost(deps: ReadDeps, actor: Actor | null, id: string): 
   if (!row) throw notFound('Post');
   return postViewToPost(row, mediaStoreOf(deps.config));
 }
+  await hideIfBlockedBy(deps.db, actor, row.author_id, 'Post');
 
 async function listPosts(deps: ReadDeps, actor: Actor | null, scope: PostScope, query: PageQuery) {
   const after = decodeTimeCursor(query.cursor);
@@ -111,6 +113,7 @@ export async function listUserPosts(
   const authorId = await userIdByUsername(deps, username);
   return listPosts(deps, actor, { kind: 'author', authorId }, query);
 }
+  await hideIfBlockedBy(deps.db, actor, authorId, 'User');
 
 export async function createPost(deps: Deps, actor: Actor | null, input: CreatePostInput): Promise<Post> {
   const me = requireActor(actor);

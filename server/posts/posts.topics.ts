@@ -18,6 +18,8 @@ export function feedTopics(registry: TopicRegistry, deps: Pick<Deps, 'db'>): Top
       },
       // Author rooms joined later by a follow belong to this subscription too.
       adopts: (room) => room.startsWith('author:'),
+      // A follow committing between the followee read and the join moved no socket of this one: read again.
+      rereadAfterJoin: true,
     })
     .register({
       match: idTopic('post:'),

@@ -12,6 +12,11 @@ export interface NewEvent<T extends PushType = PushType> {
   data: PushData[T];
   /** The post or comment whose content `data` carries: deleting it redacts this event (redactEventsAbout). */
   subject?: string;
+  /**
+   * Whose content it carries (a post's or comment's author): sockets whose user must not hear from them
+   * (blocks, mutes; see server/safety) do not get it, live or on `resume`.
+   */
+  actor?: string;
 }
 
 /** The rooms an event goes to: its own, or its topic's. */
@@ -29,6 +34,7 @@ export async function appendEvents(trx: Trx, events: ReadonlyArray<NewEvent>): P
         rooms: eventRooms(e),
         data: JSON.stringify(e.data),
         subject: e.subject ?? null,
+        actor_id: e.actor ?? null,
       })),
     )
     .execute();

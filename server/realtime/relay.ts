@@ -20,6 +20,7 @@ interface RelayedRow {
   rooms: string[];
   data: unknown;
   created_at: Date;
+  actor_id: string | null;
 }
 
 type BatchOutcome = 'more' | 'empty' | 'blocked';
@@ -27,8 +28,11 @@ type BatchOutcome = 'more' | 'empty' | 'blocked';
 export interface RelayOptions {
   databaseUrl: string;
   logger: Logger;
-  /** Emit one push to the union of its rooms (through the Socket.IO adapter). */
-  emit: (rooms: string[], push: AnyPush) => void;
+  /**
+   * Emit one push to the union of its rooms (through the Socket.IO adapter), except to the sockets that
+   * hide `actorId` (the user whose content it carries; null: nobody's).
+   */
+  emit: (rooms: string[], push: AnyPush, actorId: string | null) => void;
   /** False while the transport is down: events then wait in the log instead of piling up in memory. */
   canEmit: () => boolean;
   onLeadershipChange?: (leading: boolean) => void;
@@ -61,10 +65,10 @@ const ASSIGN_SQL = `
   )
   update event_log e set seq = counter.base + batch.n
   from batch, counter where e.id = batch.id
-  returning e.seq, e.topic, e.type, e.rooms, e.data, e.created_at`;
+  returning e.seq, e.topic, e.type, e.rooms, e.data, e.created_at, e.actor_id`;
 
 const UNEMITTED_SQL = `
-  select seq, topic, type, rooms, data, created_at from event_log
+  select seq, topic, type, rooms, data, created_at, actor_id from event_log
   where seq > (select emitted_seq from relay_state) order by seq limit $1`;
 
 export class Relay {
@@ -230,13 +234,17 @@ export class Relay {
     for (const row of rows) {
       // Deleted content, blanked before it was relayed: the seq is used, nothing is left to send.
       if (isRedacted(row.data)) continue;
-      this.options.emit(row.rooms, {
-        seq: row.seq,
-        topic: row.topic,
-        type: row.type,
-        at: row.created_at.toISOString(),
-        data: row.data,
-      } as AnyPush);
+      this.options.emit(
+        row.rooms,
+        {
+          seq: row.seq,
+          topic: row.topic,
+          type: row.type,
+          at: row.created_at.toISOString(),
+          data: row.data,
+        } as AnyPush,
+        row.actor_id,
+      );
     }
     const last = rows[rows.length - 1]!;
     const lagMs = Date.now() - rows[0]!.created_at.getTime();

@@ -26,6 +26,7 @@ export async function replaySince(
   rooms: string[],
   since: number,
   send: (push: AnyPush) => void,
+  hiddenActors: readonly string[] = [],
 ): Promise<number> {
   const position = await readRelayPosition(db);
   if (since < position.prunedSeq) {
@@ -48,11 +49,16 @@ export async function replaySince(
     throw new AppError('resume_gap', 'Too much was missed to replay; reload', { missed: missed.rows[0]?.n });
   }
 
+  // Content of users hidden from this socket (blocks, mutes: its `hide:` rooms) is skipped, as live.
+  const visible =
+    hiddenActors.length === 0
+      ? sql`true`
+      : sql`(actor_id is null or actor_id <> all(${sql.val([...hiddenActors])}::uuid[]))`;
   let cursor = since;
   for (;;) {
     const { rows } = await sql<LogRow>`
       select seq, topic, type, data, created_at from event_log
-      where seq > ${cursor} and seq <= ${upTo} and rooms && ${sql.val(rooms)}::text[]
+      where seq > ${cursor} and seq <= ${upTo} and rooms && ${sql.val(rooms)}::text[] and ${visible}
       order by seq limit ${PAGE}`.execute(db);
     for (const row of rows) {
       // Deleted content (see redactEventsAbout): its deletion event follows, its words are gone.

@@ -11,6 +11,7 @@ import type { Db } from '../db/database.ts';
 import { AppError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { CommandTable } from './commands.ts';
+import { hiddenUsersOf, hideRoom, isHideRoom } from './hide-rooms.ts';
 import { replaySince } from './resume.ts';
 import type { PlazaServer, PlazaSocket } from './socket-types.ts';
 import {
@@ -53,6 +54,11 @@ export interface SocketDeps {
   admitAddress?: (address: string) => Promise<(() => void) | null>;
   /** Behind a trusted proxy the client's address is the first X-Forwarded-For hop. */
   trustProxy?: boolean;
+  /**
+   * The users whose content a user's sockets must not get (blocks, mutes): joined as `hide:` rooms at
+   * connect, before any topic; later changes move the sockets through the relay. Absent: nobody is hidden.
+   */
+  hiddenUsers?: (userId: string) => Promise<string[]>;
 }
 
 const topicsSchema = z.object({
@@ -115,6 +121,10 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketDeps): Pl
       const own = [userRoom(actor.userId), `session:${actor.sessionId}`];
       if (hasRole(actor, 'moderator')) own.push(MODERATORS_ROOM);
       void pinRooms(socket, own);
+      // Read after joining the user's room: a change committed meanwhile reaches the socket through it.
+      if (deps.hiddenUsers) {
+        socket.data.hidden = joinHidden(socket, actor.userId, deps.hiddenUsers, deps.logger);
+      }
       // A revocation relayed between the handshake's check and this join found no socket to drop:
       // look again now that the room is joined (any later revocation reaches it through the room).
       recheck.add(actor.sessionId, socket);
@@ -123,6 +133,22 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketDeps): Pl
   });
 
   return io;
+}
+
+/** Joins the socket's `hide:` rooms; a socket that cannot know whom to hide is closed (it would leak). */
+async function joinHidden(
+  socket: PlazaSocket,
+  userId: string,
+  hiddenUsers: (userId: string) => Promise<string[]>,
+  logger: Logger,
+): Promise<void> {
+  try {
+    const ids = await hiddenUsers(userId);
+    if (ids.length > 0) await socket.join(ids.map(hideRoom));
+  } catch (error) {
+    logger.warn({ err: error, socketId: socket.id }, 'could not read whom a socket hides: disconnected');
+    socket.disconnect(true);
+  }
 }
 
 function handshakeAddress(socket: PlazaSocket, trustProxy: boolean): string {
@@ -207,6 +233,8 @@ function registerLiveCommands(commands: CommandTable, deps: SocketDeps): void {
     'subscribe',
     topicsSchema,
     async ({ topics }, { socket, actor }) => {
+      // No topic before the socket hides whom it must: its first pushes are filtered too.
+      await socket.data.hidden;
       await subscribe(deps.topics, socket, actor, topics);
       return { seq: await deps.currentSeq() };
     },
@@ -227,8 +255,12 @@ function registerLiveCommands(commands: CommandTable, deps: SocketDeps): void {
     'resume',
     resumeSchema,
     async ({ since }, { socket, actor }) => {
-      const rooms = await roomsToReplay(deps.topics, socket, actor);
-      const seq = await replaySince(deps.db, rooms, since, (push) => emitTo(socket, push));
+      await socket.data.hidden;
+      const held = await roomsToReplay(deps.topics, socket, actor);
+      // What the socket hides live, it is not replayed either (its `hide:` rooms, current on every instance).
+      const rooms = held.filter((room) => !isHideRoom(room));
+      const hidden = hiddenUsersOf(held);
+      const seq = await replaySince(deps.db, rooms, since, (push) => emitTo(socket, push), hidden);
       return { seq };
     },
     deps.logger,

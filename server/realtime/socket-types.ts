@@ -10,6 +10,8 @@ export interface SocketData {
   actor: Actor | null;
   /** Subscribed topics and the rooms each holds, to leave exactly those on unsubscribe. */
   subscriptions: SocketSubscriptions;
+  /** Settles once the socket joined its `hide:` rooms (blocks, mutes); topics wait for it. */
+  hidden?: Promise<void>;
   /** Gives back this connection's slot of its address (SocketsPerAddress); at most once. */
   releaseAddress?: () => void;
 }

@@ -113,6 +113,7 @@ export async function subscribe(
   refuseBeyondLimit(socket, adding.length);
   const joining = adding.flatMap(({ match, rooms }) => hold(socket, match, rooms));
   await socket.join(joining);
+  await reread(registry, socket, actor, adding);
 
   const revocable = adding.filter(({ match }) => match.definition.revocable);
   if (revocable.length === 0) return;
@@ -122,6 +123,50 @@ export async function subscribe(
     await Promise.all(adding.map(({ match }) => release(socket, match.topic)));
     throw error;
   }
+}
+
+/**
+ * Resolves the topics marked `rereadAfterJoin` again now that their rooms are joined and moves the socket
+ * to what changed meanwhile: a change committed after this read moves the socket itself (it is in the
+ * topic's rooms now), one committed before is in this read.
+ */
+async function reread(
+  registry: TopicRegistry,
+  socket: PlazaSocket,
+  actor: Actor | null,
+  added: ReadonlyArray<{ match: ResolvedTopic; rooms: string[] }>,
+): Promise<void> {
+  const topics = added.filter(({ match }) => match.definition.rereadAfterJoin);
+  if (topics.length === 0) return;
+  const again = await Promise.all(topics.map(({ match }) => registry.resolve(match, actor)));
+  const { holds } = socket.data.subscriptions;
+  const joining: string[] = [];
+  const leaving: string[] = [];
+  for (const [i, { match }] of topics.entries()) {
+    const held = socket.data.subscriptions.topics.get(match.topic);
+    // Unsubscribed meanwhile: nothing of it is held any more.
+    if (!held) continue;
+    const before = new Set(held.rooms);
+    const now = new Set(again[i]);
+    for (const room of now) {
+      if (before.has(room)) continue;
+      const count = holds.get(room) ?? 0;
+      if (count === 0) joining.push(room);
+      holds.set(room, count + 1);
+    }
+    for (const room of before) {
+      if (now.has(room)) continue;
+      const count = (holds.get(room) ?? 1) - 1;
+      if (count > 0) holds.set(room, count);
+      else {
+        holds.delete(room);
+        leaving.push(room);
+      }
+    }
+    held.rooms = [...now];
+  }
+  await socket.join(joining);
+  await Promise.all(leaving.map((room) => socket.leave(room)));
 }
 
 /** Unsubscribes; topics the socket does not hold (or no feature knows) are ignored. */

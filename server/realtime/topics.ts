@@ -26,6 +26,12 @@ export interface TopicDefinition {
    * and before a replay, since a withdrawal relayed just before the join found no socket to remove.
    */
   revocable?: boolean;
+  /**
+   * Its rooms follow a list that changes while the socket holds it (followees, moved through a room the
+   * topic joins, e.g. `home:<me>`): read again once joined and the difference applied, so a change that
+   * committed between the first read and the join, and so found no socket to move, is not missed.
+   */
+  rereadAfterJoin?: boolean;
 }
 
 export interface ResolvedTopic extends TopicMatch {

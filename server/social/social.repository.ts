@@ -29,8 +29,8 @@ export async function findUserIdByUsername(db: Executor, username: string): Prom
   return row?.id ?? null;
 }
 
-/** Profile columns with counts and whether `viewerId` follows the user. */
-function profiles(db: Executor, viewerId: string | null) {
+/** Profile columns with counts and whether `viewerId` follows the user (also for the safety lists). */
+export function profiles(db: Executor, viewerId: string | null) {
   return db
     .selectFrom('users as u')
     .select([
@@ -100,6 +100,19 @@ export async function countFollowers(db: Executor, userId: string): Promise<numb
     .where('followee_id', '=', userId)
     .executeTakeFirstOrThrow();
   return n;
+}
+
+/** Removes follows between two users, both ways (a block). */
+export async function deleteFollowsBetween(db: Executor, a: string, b: string): Promise<void> {
+  await db
+    .deleteFrom('follows')
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('follower_id', '=', a), eb('followee_id', '=', b)]),
+        eb.and([eb('follower_id', '=', b), eb('followee_id', '=', a)]),
+      ]),
+    )
+    .execute();
 }
 
 /** Who each user follows; concurrent callers (sockets subscribing to `home`) share one query. */

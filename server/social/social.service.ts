@@ -2,7 +2,7 @@
 import type { Page, User } from '@plaza/client/protocol';
 import type { Actor } from '../auth/actor.ts';
 import type { Deps } from '../deps.ts';
-import { AppError, notFound, unauthenticated } from '../lib/errors.ts';
+import { AppError, forbidden, notFound, unauthenticated } from '../lib/errors.ts';
 import type { PageQuery } from '../lib/pagination.ts';
 import { toPage } from '../lib/pagination.ts';
 import { decodeTimeCursor, timeKeyOf } from '../lib/time-cursor.ts';
@@ -10,6 +10,8 @@ import { avatarOf, avatarUrlOf, type MediaUrls } from '../media/media.objects.ts
 import { mediaStoreOf } from '../media/store.factory.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import { authorRoom, homeRoom } from '../posts/posts.rooms.ts';
+import { hideIfBlockedBy, refuseIfBlockedBy } from '../safety/safety.guards.ts';
+import { blocks as blocksUser, lockPair } from '../safety/safety.repository.ts';
 import {
   countFollowers,
   deleteFollow,
@@ -52,6 +54,7 @@ export async function getUser(
   username: string,
 ): Promise<User> {
   const id = await requireUserId(deps, username);
+  await hideIfBlockedBy(deps.db, actor, id, 'User');
   const row = await findProfile(deps.db, id, actor?.userId ?? null);
   if (!row) throw notFound('User');
   return profileRowToUser(row, mediaStoreOf(deps.config));
@@ -100,6 +103,10 @@ export const FOLLOWING_LIMIT = 5000;
 export async function followUser(deps: Deps, actor: Actor | null, input: FollowInput): Promise<FollowState> {
   const [follower, followeeId] = await targetOf(deps, actor, input);
   const followerCount = await deps.db.transaction().execute(async (trx) => {
+    // Under the pair's lock, so a block committing meanwhile cannot leave a follow behind it.
+    await lockPair(trx, follower.userId, followeeId);
+    await refuseIfBlockedBy(trx, follower, followeeId);
+    if (await blocksUser(trx, follower.userId, followeeId)) throw forbidden('Unblock them first');
     const created = await insertFollow(trx, follower.userId, followeeId);
     if (created && (await lockAndCountFollowing(trx, follower.userId)) > FOLLOWING_LIMIT) {
       throw new AppError(
@@ -116,6 +123,7 @@ export async function followUser(deps: Deps, actor: Actor | null, input: FollowI
         body: '',
         url: `/u/${follower.username}`,
         dedupeKey: `follow:${follower.userId}`,
+        actorId: follower.userId,
       });
     }
     return countFollowers(trx, followeeId);

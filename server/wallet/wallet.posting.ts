@@ -152,6 +152,8 @@ function notificationOf(currency: string, transfer: Transfer): NewNotification |
       body: `${transfer.from ? `@${transfer.from.username}` : 'Plaza'} sent you ${amount}${memo}`,
       url: '/wallet',
       dedupeKey,
+      // Money from someone either side blocked (or the recipient mutes) arrives without a notification.
+      actorId: transfer.kind === 'transfer' ? transfer.from?.id : undefined,
     };
   }
   if (!transfer.from) return null;

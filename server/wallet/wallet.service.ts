@@ -10,6 +10,7 @@ import { decodeCursor, type PageQuery, toPage } from '../lib/pagination.ts';
 import type { MediaUrls } from '../media/media.objects.ts';
 import { mediaStoreOf } from '../media/store.factory.ts';
 import { appendEvent } from '../realtime/event-log.ts';
+import { refuseIfBlockedBy } from '../safety/safety.guards.ts';
 import { userIdByUsername } from '../social/social.service.ts';
 import { wakeSettlement } from './wallet.jobs.ts';
 import { transferLimit } from './wallet.limits.ts';
@@ -202,6 +203,7 @@ export async function createTransfer(
   const toUserId = await userIdByUsername(deps, input.to);
   if (toUserId === actor.userId)
     throw validationFailed([{ path: ['to'], message: 'cannot send money to yourself' }]);
+  await refuseIfBlockedBy(deps.db, actor, toUserId);
   return recordAndEnqueue(deps, (trx) =>
     requestTransfer(
       trx,
