@@ -26,7 +26,7 @@ import { SettlementHooks } from '../server/wallet/wallet.settlement.ts';
 import { deliverEmail } from './email.ts';
 import { createMailer } from './mailer.ts';
 import { maintenanceSchedules, runMaintenance } from './maintenance.ts';
-import { createMediaHandler, MEDIA_CONCURRENCY } from './media.ts';
+import { createMediaHandler, MEDIA_CONCURRENCY, type MediaDeps, mediaJobFailed } from './media.ts';
 import { createReminderHandler, REMINDERS_CONCURRENCY, reminderSchedules } from './reminders.ts';
 import { createTransferHandler, transferSchedules } from './transfers.ts';
 
@@ -73,6 +73,13 @@ const settlementHooks = new SettlementHooks().on(
   ticketSettlementHook({ queues, logger, config }),
 );
 
+const mediaDeps: MediaDeps = {
+  db,
+  store: mediaStoreOf(config),
+  logger,
+  limits: { maxPixels: config.media.maxPixels },
+};
+
 /** Every queue has exactly one handler: the mapped type makes a missing one a compile error. */
 const handlers: { [Q in QueueName]: (payload: JobPayloads[Q], job: Job) => Promise<void> } = {
   email: (payload) => deliverEmail(mailer, payload, emailSealKey),
@@ -90,12 +97,7 @@ const handlers: { [Q in QueueName]: (payload: JobPayloads[Q], job: Job) => Promi
     urls: mediaStoreOf(config),
   }),
   reminders: createReminderHandler({ db, queues, logger, config }),
-  media: createMediaHandler({
-    db,
-    store: mediaStoreOf(config),
-    logger,
-    limits: { maxPixels: config.media.maxPixels },
-  }),
+  media: createMediaHandler(mediaDeps),
 };
 if (selected.includes('media')) tuneSharpForWorkers();
 
@@ -148,6 +150,13 @@ const workers = selected.map((name) => {
     metrics.jobFailed(name, !job || job.attemptsMade >= (job.opts.attempts ?? 1));
     logger.warn({ queue: name, jobId: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed');
   });
+  if (name === 'media') {
+    worker.on('failed', (job) => {
+      mediaJobFailed(mediaDeps, job).catch((error: unknown) =>
+        logger.error({ err: error }, 'media not marked failed'),
+      );
+    });
+  }
   worker.on('error', (error) => logger.warn({ queue: name, err: error }, 'worker error'));
   // A job whose worker died mid-way, taken back to run again (handlers are idempotent by job id).
   worker.on('stalled', (jobId) => logger.warn({ queue: name, jobId }, 'job stalled'));

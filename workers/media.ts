@@ -50,6 +50,17 @@ export function createMediaHandler(deps: MediaDeps): (payload: MediaJob, job: Jo
   };
 }
 
+/**
+ * BullMQ's `failed` event for the media queue. The handler gives the last attempt's answer itself; this
+ * covers a job BullMQ gives up on without running it again: one whose worker died with it too often
+ * ("job stalled more than allowable limit"). Its media must not stay `processing` for ever.
+ */
+export async function mediaJobFailed(deps: MediaDeps, job: Job<MediaJob> | undefined): Promise<void> {
+  if (!job) return;
+  const forGood = job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled/i.test(job.failedReason ?? '');
+  if (forGood) await finish(deps, job.data.mediaId, { status: 'failed', reason: PROCESSING_FAILED });
+}
+
 export async function processMedia(deps: MediaDeps, mediaId: string): Promise<void> {
   const row = await deps.db
     .selectFrom('media')

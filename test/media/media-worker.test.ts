@@ -19,7 +19,12 @@ import {
   VARIANT_NAMES,
   variantKey,
 } from '../../server/media/media.store.ts';
-import { createMediaHandler, PROCESSING_FAILED, UPLOAD_MISSING } from '../../workers/media.ts';
+import {
+  createMediaHandler,
+  mediaJobFailed,
+  PROCESSING_FAILED,
+  UPLOAD_MISSING,
+} from '../../workers/media.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createUser, type TestUser } from '../helpers/factories.ts';
 import { type PlazaProcess, startWorkers, stopAll } from '../helpers/processes.ts';
@@ -224,6 +229,38 @@ describe('media worker', () => {
     const row = await statusOf(id);
     expect([row.status, row.failure_reason]).toEqual(['failed', PROCESSING_FAILED]);
     expect((await pushesAbout(id)).map((p) => p.data.media.status)).toEqual(['failed']);
+  });
+
+  it('a job BullMQ gives up on (stalled too often) leaves its media failed, not processing', async () => {
+    const id = newId();
+    await ctx.db
+      .insertInto('media')
+      .values({
+        id,
+        owner_id: owner.id,
+        status: 'processing',
+        content_type: 'image/png',
+        bytes: 10,
+        key: newMediaToken(),
+      })
+      .execute();
+    const deps = { db: ctx.db, store, logger: pino({ level: 'silent' }), limits: { maxPixels: 40_000_000 } };
+    const job = (attemptsMade: number, failedReason: string) =>
+      ({
+        attemptsMade,
+        failedReason,
+        opts: { attempts: 3 },
+        data: { task: 'process', mediaId: id },
+      }) as unknown as Job;
+    // An ordinary failure with attempts left: BullMQ will retry, the media stays processing.
+    await mediaJobFailed(deps, job(1, 'EIO'));
+    expect((await statusOf(id)).status).toBe('processing');
+    await mediaJobFailed(deps, job(1, 'job stalled more than allowable limit'));
+    const row = await statusOf(id);
+    expect([row.status, row.failure_reason]).toEqual(['failed', PROCESSING_FAILED]);
+    // Said once: a second `failed` event changes nothing.
+    await mediaJobFailed(deps, job(3, 'EIO'));
+    expect(await pushesAbout(id)).toHaveLength(1);
   });
 
   it('a worker SIGKILLed mid-processing: after a restart every media ends ready, exactly once', async () => {
