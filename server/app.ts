@@ -37,6 +37,7 @@ import { metricsRoutes } from './metrics/metrics.routes.ts';
 import { createServerMetrics, type ServerMetrics } from './metrics/server.metrics.ts';
 import { notificationRoutes } from './notifications/notifications.routes.ts';
 import type { Assets } from './pages/assets.ts';
+import { mediaOriginsOf } from './pages/media-origins.ts';
 import type { CallApi, PageDeps, SendApi } from './pages/page-context.ts';
 import { feedRoutes } from './posts/posts.feature.ts';
 import { walletRoutes } from './wallet/wallet.routes.ts';
@@ -152,6 +153,7 @@ export function createApp(deps: AppDeps): App {
       logger: deps.logger,
       currency: deps.config.currency,
       assetUrl: deps.assets.url,
+      mediaOrigins: mediaOriginsOf(deps.config.media, deps.config.publicUrl),
     };
     app.route('/', pageRoutes(pageDeps));
   }

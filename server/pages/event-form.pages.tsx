@@ -5,6 +5,7 @@ import type { Event, Page } from '@plaza/client/protocol';
 import type { Context, Hono } from 'hono';
 import { EVENT_LIMITS } from '../events/events.schema.ts';
 import type { AppEnv } from '../http/env.ts';
+import { Avatar } from './components/avatar.tsx';
 import { majorUnits, utcInputValue } from './components/event-fields.ts';
 import { countOf } from './components/format.ts';
 import { Time } from './components/time.tsx';
@@ -242,7 +243,10 @@ async function participantsPage(deps: PageDeps, c: Context<AppEnv>) {
       <ul id="participants" class="list">
         {list.data.items.map((p) => (
           <li class="card participant">
-            <a href={`/u/${p.user.username}`}>{p.user.displayName}</a>{' '}
+            <a href={`/u/${p.user.username}`} class="person">
+              <Avatar user={p.user} size="small" />
+              {p.user.displayName}
+            </a>{' '}
             <span class="meta">@{p.user.username}</span>{' '}
             <span class={`pill status-${p.status}`}>{statusWords[p.status]}</span>{' '}
             <span class="meta">

@@ -2,6 +2,7 @@
 import type { Event, Page } from '@plaza/client/protocol';
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/env.ts';
+import { Avatar } from './components/avatar.tsx';
 import { EventCard, EventCounts, ParticipationForm } from './components/event-card.tsx';
 import { formatMoney } from './components/format.ts';
 import { Time } from './components/time.tsx';
@@ -73,13 +74,19 @@ export async function eventPage(deps: PageDeps, c: Context<AppEnv>) {
       data={{ 'event-id': e.id, currency: deps.currency }}
     >
       <article class="card event-page" id={`event-${e.id}`} data-event-id={e.id}>
+        {e.cover?.url ? (
+          <img class="event-cover" src={e.cover.url} alt={e.cover.description} width="1600" height="900" />
+        ) : null}
         <h1>{e.title}</h1>
         <p class="event-when">
           <Time iso={e.startsAt} /> – <Time iso={e.endsAt} />
         </p>
         <p class="meta">
           {e.location ? `${e.location} · ` : ''}by{' '}
-          <a href={`/u/${e.organizer.username}`}>{e.organizer.displayName}</a>
+          <a href={`/u/${e.organizer.username}`} class="person">
+            <Avatar user={e.organizer} size="small" />
+            {e.organizer.displayName}
+          </a>
         </p>
         <p class="event-price">{price ? `${price} · pay to attend` : 'Free'}</p>
         {e.status !== 'published' ? <p class="flash error">This event is {e.status}.</p> : null}

@@ -3,8 +3,10 @@
 import type { Comment, Page, Post, User } from '@plaza/client/protocol';
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/env.ts';
+import { Avatar } from './components/avatar.tsx';
 import { CommentItem } from './components/comment-item.tsx';
 import { nounFor } from './components/format.ts';
+import { PhotoPicker } from './components/photo-picker.tsx';
 import { PostCard, signInHref } from './components/post-card.tsx';
 import { Time } from './components/time.tsx';
 import { takeFlash } from './flash.ts';
@@ -14,6 +16,8 @@ import { loadViewer, type PageDeps, snapshotSeq } from './page-context.ts';
 
 export const POST_MAX = 5000;
 export const COMMENT_MAX = 2000;
+/** API.md: at most 4 photos a post (the bundle reads the instance's own limit before uploading). */
+const MEDIA_PER_POST = 4;
 
 const cursorQuery = (c: Context<AppEnv>) => {
   const cursor = c.req.query('cursor');
@@ -59,6 +63,7 @@ function Composer({ back }: { back: string }) {
     <form id="composer" class="card stack" method="post" action="/posts">
       <input type="hidden" name="back" value={back} />
       <LimitedText name="body" max={POST_MAX} label="New post" noun="Post" />
+      <PhotoPicker max={MEDIA_PER_POST} />
       <div class="form-foot">
         <button type="submit">Post</button>
         <div class="error" role="alert" />
@@ -271,7 +276,8 @@ export async function profilePage(deps: PageDeps, c: Context<AppEnv>) {
     >
       <section class="card profile">
         <div class="profile-head">
-          <div>
+          <Avatar user={u} size="large" src={u.avatar?.large ?? null} />
+          <div class="profile-name">
             <h1>{u.displayName}</h1>
             <div class="meta">
               @{u.username} · joined <Time iso={u.createdAt} relative />

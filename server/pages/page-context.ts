@@ -32,6 +32,8 @@ export interface PageDeps {
   logger?: Logger;
   currency: string;
   assetUrl: (name: 'app.js' | 'plaza.css' | 'altcha-worker.js') => string;
+  /** Origins of photos and uploads beyond our own, for the Content-Security-Policy (media-origins.ts). */
+  mediaOrigins?: { images: string[]; uploads: string[] };
 }
 
 /** Viewer details for the top bar, or null for anonymous pages. */

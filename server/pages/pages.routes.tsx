@@ -27,8 +27,9 @@ export function pageRoutes(deps: PageDeps): Hono<AppEnv> {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
+        // Photos may live on a bucket or CDN and uploads go to a presigned URL: those origins, no others.
+        imgSrc: ["'self'", 'data:', ...(deps.mediaOrigins?.images ?? [])],
+        connectSrc: ["'self'", ...(deps.mediaOrigins?.uploads ?? [])],
         workerSrc: ["'self'"],
         objectSrc: ["'none'"],
         baseUri: ["'self'"],

@@ -8,6 +8,7 @@ import type { PageContext } from './context.ts';
 import { $, html, setText, upsert } from './dom.ts';
 import { liveForms } from './feed-forms.ts';
 import { wireCounters } from './limits.ts';
+import { wirePhotoPicker } from './photo-picker.ts';
 
 const here = () => `${location.pathname}${location.search}`;
 
@@ -52,11 +53,17 @@ function wireLikes(ctx: PageContext): void {
 
 function wireComposer(ctx: PageContext, list: Element): void {
   wireCounters();
+  const composer = $<HTMLFormElement>('#composer');
+  const picker = composer ? wirePhotoPicker(ctx.client, composer) : Promise.resolve(null);
   liveForms({
     '#composer': async (form, data) => {
-      const post = await ctx.client.posts.create(String(data.get('body') ?? ''));
+      // Posting waits for the photos' uploads to be ready; their order is the order picked.
+      const photos = await picker;
+      const mediaIds = photos ? await photos.ready() : [];
+      const post = await ctx.client.posts.create(String(data.get('body') ?? ''), mediaIds);
       upsert(list, card(ctx, post), `post-${post.id}`);
       $('.empty')?.remove();
+      photos?.reset();
       form.reset();
       form.querySelector('textarea')?.dispatchEvent(new Event('input'));
     },

@@ -6,6 +6,7 @@ import { eventFormPage, eventPage, eventsPage } from './events.ts';
 import { feedPage, postPage, profilePage } from './feed.ts';
 import { wireCounters } from './limits.ts';
 import { keepTimesLocal } from './localize.ts';
+import { keepPlaceholders } from './media-placeholders.ts';
 import { notificationsPage, walletPage } from './wallet.ts';
 
 const statusLabel: Record<LiveStatus, string> = {
@@ -34,6 +35,7 @@ const accountPages = ['login', 'register', 'verify', 'reset-password'];
 async function start(): Promise<void> {
   const body = document.body;
   keepTimesLocal();
+  keepPlaceholders();
   wireCounters();
   const client = createClient({
     url: location.origin,

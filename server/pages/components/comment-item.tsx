@@ -1,6 +1,7 @@
 // One comment under a post. Its author, the post's author and moderators may delete it: a form behind a
 // <details> so deleting takes a second, deliberate click, with or without the script.
 import type { Comment } from '@plaza/client/protocol';
+import { Avatar } from './avatar.tsx';
 import { Time } from './time.tsx';
 
 export function CommentItem({
@@ -14,7 +15,8 @@ export function CommentItem({
 }) {
   return (
     <li class="card comment" id={`comment-${comment.id}`} data-comment-id={comment.id}>
-      <div class="meta">
+      <div class="meta with-avatar">
+        <Avatar user={comment.author} size="small" />
         <a href={`/u/${comment.author.username}`}>{comment.author.displayName}</a> ·{' '}
         <Time iso={comment.createdAt} relative />
       </div>

@@ -1,5 +1,6 @@
 // An event in the listing, and its live counts.
 import type { Event } from '@plaza/client/protocol';
+import { Avatar } from './avatar.tsx';
 import { type ParticipationView, participationLabel, participationText } from './event-fields.ts';
 import { formatMoney } from './format.ts';
 import { Time } from './time.tsx';
@@ -65,7 +66,11 @@ export function EventCard({ event, currency }: { event: Event; currency: string 
       </h2>
       <div class="meta">
         <Time iso={event.startsAt} />
-        {event.location ? ` · ${event.location}` : ''} · by {event.organizer.displayName}
+        {event.location ? ` · ${event.location}` : ''} · by{' '}
+        <span class="person">
+          <Avatar user={event.organizer} size="small" />
+          {event.organizer.displayName}
+        </span>
         {event.priceCents > 0 ? ` · ${formatMoney(event.priceCents, currency)}` : ' · free'}
         {event.capacity !== null && event.goingCount >= event.capacity ? ' · full' : ''}
         {event.status !== 'published' ? ` · ${event.status}` : ''}

@@ -1,7 +1,9 @@
 // A post in a list or on its own page; rendered by the server and, for live arrivals, by the browser.
 // Its like is a real form (it works without the script); an anonymous reader gets a sign-in link instead.
 import type { Post } from '@plaza/client/protocol';
+import { Avatar } from './avatar.tsx';
 import { nounFor } from './format.ts';
+import { MediaGrid } from './media-grid.tsx';
 import { Time } from './time.tsx';
 
 /** Who is looking, as far as a card cares: signed in or not. */
@@ -50,7 +52,8 @@ export function PostCard({ post, link = true, viewer, back }: PostCardProps) {
       data-post-id={post.id}
       data-author={post.author.username}
     >
-      <div class="meta">
+      <div class="meta with-avatar">
+        <Avatar user={post.author} />
         <a href={`/u/${post.author.username}`}>{post.author.displayName}</a> @{post.author.username} ·{' '}
         {link ? (
           <a href={`/posts/${post.id}`}>
@@ -62,6 +65,7 @@ export function PostCard({ post, link = true, viewer, back }: PostCardProps) {
         {post.editedAt ? ' · edited' : ''}
       </div>
       <p class="body">{post.body}</p>
+      <MediaGrid media={post.media ?? []} />
       <div class="actions">
         {viewer ? (
           <form

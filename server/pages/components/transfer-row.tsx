@@ -1,6 +1,7 @@
 // A line of the wallet's history. Only a completed transfer moved money: a pending or failed one is shown
 // as such (badge, muted or struck amount, the reason in words), never as money received.
 import type { Transfer } from '@plaza/client/protocol';
+import { Avatar } from './avatar.tsx';
 import { formatMoney } from './format.ts';
 import { Time } from './time.tsx';
 
@@ -40,11 +41,17 @@ export function TransferRow({
       <>Minted by Plaza</>
     ) : incoming ? (
       <>
-        from <a href={`/u/${transfer.from.username}`}>@{transfer.from.username}</a>
+        from{' '}
+        <a href={`/u/${transfer.from.username}`} class="person">
+          <Avatar user={transfer.from} size="small" />@{transfer.from.username}
+        </a>
       </>
     ) : (
       <>
-        to <a href={`/u/${transfer.to.username}`}>@{transfer.to.username}</a>
+        to{' '}
+        <a href={`/u/${transfer.to.username}`} class="person">
+          <Avatar user={transfer.to} size="small" />@{transfer.to.username}
+        </a>
       </>
     );
   return (

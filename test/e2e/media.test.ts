@@ -1,0 +1,139 @@
+// Photos in Chromium across two instances: two photos picked in the composer on instance A, described and
+// posted, appear with both images loaded and their alt texts on a page open on instance B.
+import { mkdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser.ts';
+import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { createUser, type TestUser } from '../helpers/factories.ts';
+import { type PlazaProcess, startServer, startWorkers, stopAll } from '../helpers/processes.ts';
+import { type Balancer, startBalancer } from '../helpers/tcp-balancer.ts';
+import { photoJpeg } from '../media/images.ts';
+
+let ctx: TestContext;
+let mediaDir: string;
+let front: Balancer;
+let a: PlazaProcess;
+let b: PlazaProcess;
+let workers: PlazaProcess;
+let browser: Browser;
+const errors: string[] = [];
+const screenshots = path.resolve('test-output/screenshots');
+
+async function open(user: TestUser | null, server: PlazaProcess, at: string, width = 1280, height = 800) {
+  const context = await browser.newContext({ viewport: { width, height } });
+  if (user) {
+    await context.addCookies([
+      { name: 'plaza_session', value: user.token, url: server.url, httpOnly: true, sameSite: 'Lax' },
+    ]);
+  }
+  const page = await context.newPage();
+  page.on('pageerror', (error) => errors.push(error.message));
+  // A Content-Security-Policy refusal (an upload host, an image origin, a style) is only a console error.
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(`${server.url}${at}`);
+  await page.waitForSelector('body[data-live="ready"]');
+  return page;
+}
+
+/** Each image of a post: whether it loaded (naturalWidth), its alt and where it links. */
+const imagesOf = (page: Page, postId: string) =>
+  page.locator(`#post-${postId} .media-grid img`).evaluateAll((imgs) =>
+    imgs.map((img) => {
+      const image = img as HTMLImageElement;
+      return {
+        loaded: image.complete && image.naturalWidth > 0,
+        alt: image.alt,
+        href: (image.closest('a') as HTMLAnchorElement | null)?.href ?? '',
+      };
+    }),
+  );
+
+beforeAll(async () => {
+  mediaDir = await mkdtemp(path.join(tmpdir(), 'plaza-e2e-media-'));
+  // One address in front of both instances, as in production: upload and image URLs are absolute
+  // (PUBLIC_URL), and the instances share the media directory as they would share a bucket.
+  front = await startBalancer([]);
+  ctx = await createTestContext({ MEDIA_DIR: mediaDir, PUBLIC_URL: front.url });
+  [a, b, workers, browser] = await Promise.all([
+    startServer(ctx.env, 'media-a'),
+    startServer(ctx.env, 'media-b'),
+    startWorkers(ctx.env, ['media']),
+    launchChromium(),
+  ]);
+  front.setBackends([a.port, b.port]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await front?.close();
+  await stopAll([a, b, workers]);
+  await ctx?.close();
+  await rm(mediaDir, { recursive: true, force: true });
+});
+
+describe('photos in posts, in Chromium', () => {
+  it('two photos picked in the composer on instance A appear on instance B with both images and their alt texts', async () => {
+    const author = await createUser(ctx.db);
+    const reader = await createUser(ctx.db);
+    const watcher = await open(reader, b, '/');
+    const page = await open(author, a, '/');
+    expect(await page.locator('[data-needs-script]').count()).toBe(0);
+
+    const [first, second] = await Promise.all([photoJpeg(1600, 1200, 3), photoJpeg(900, 1200, 4)]);
+    await page.setInputFiles('#composer [data-photo-input]', [
+      { name: 'harbour.jpg', mimeType: 'image/jpeg', buffer: first },
+      { name: 'tower.jpg', mimeType: 'image/jpeg', buffer: second },
+    ]);
+    const items = page.locator('#composer .photo-item');
+    await expect.poll(() => items.count()).toBe(2);
+    expect(await items.locator('progress').count()).toBe(2);
+    await items.nth(0).locator('textarea').fill('Boats in the harbour at dusk');
+    await items.nth(1).locator('textarea').fill('A brick tower against a grey sky');
+    await page.fill('#composer textarea[name="body"]', 'Two photos from the walk');
+    // Posting at once: the button waits for both uploads to be ready.
+    await page.click('#composer button[type=submit]');
+
+    const posted = page.locator('#posts article.post', { hasText: 'Two photos from the walk' });
+    await posted.waitFor({ timeout: 30_000 });
+    const postId = (await posted.getAttribute('data-post-id'))!;
+    await expect.poll(() => items.count()).toBe(0);
+
+    const onB = watcher.locator(`#post-${postId}`);
+    await onB.waitFor({ timeout: 15_000 });
+    expect(await onB.locator('.media-grid.media-2').count()).toBe(1);
+    await expect
+      .poll(async () => (await imagesOf(watcher, postId)).map((i) => i.loaded), { timeout: 15_000 })
+      .toEqual([true, true]);
+    const shown = await imagesOf(watcher, postId);
+    expect(shown.map((i) => i.alt)).toEqual([
+      'Boats in the harbour at dusk',
+      'A brick tower against a grey sky',
+    ]);
+    // Each is a link to its full-size image, which is served.
+    for (const image of shown) {
+      expect(image.href).toMatch(new RegExp(`^${front.url}/media/`));
+      expect((await fetch(image.href)).headers.get('content-type')).toBe('image/webp');
+    }
+
+    // The server's first paint on B shows the same.
+    await watcher.reload();
+    await watcher.waitForSelector('body[data-live="ready"]');
+    await expect
+      .poll(async () => (await imagesOf(watcher, postId)).map((i) => i.loaded))
+      .toEqual([true, true]);
+    expect((await imagesOf(watcher, postId)).map((i) => i.alt)).toEqual(shown.map((i) => i.alt));
+
+    mkdirSync(screenshots, { recursive: true });
+    await watcher.screenshot({ path: path.join(screenshots, 'media-feed-desktop.png') });
+    const phone = await open(reader, b, `/posts/${postId}`, 390, 844);
+    await expect.poll(async () => (await imagesOf(phone, postId)).map((i) => i.loaded)).toEqual([true, true]);
+    await phone.screenshot({ path: path.join(screenshots, 'media-post-phone.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+});
