@@ -11,7 +11,7 @@ export const updateProfileSchema = z
     // The rule of registration's display name.
     displayName: z.string().trim().min(1, 'must not be empty').max(DISPLAY_NAME_MAX).optional(),
     // Plain text: line breaks kept, surrounding whitespace dropped, empty clears it.
-    bio: z.string().trim().max(BIO_MAX, `must be at most ${BIO_MAX} characters`).optional(),
+    bio: z.string().trim().max(BIO_MAX).optional(),
   })
   .openapi('UpdateProfile');
 

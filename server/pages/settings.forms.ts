@@ -7,6 +7,8 @@ import type { PageDeps } from './page-context.ts';
 import { refusalOf } from './refusals.ts';
 
 export function settingsForms(pages: Hono<AppEnv>, deps: PageDeps): void {
+  accountSettingsForms(pages, deps);
+
   formRoute(pages, deps, '/settings/sessions/:id/revoke', {
     call: (_fields, c) => ({
       method: 'DELETE',
@@ -36,5 +38,41 @@ export function settingsForms(pages: Hono<AppEnv>, deps: PageDeps): void {
         : { kind: 'ok', text: 'Every other device is signed out.' },
     );
     return c.redirect('/settings#sessions', 303);
+  });
+}
+
+/** Profile, password and email: one API call each (account/account.routes.ts). */
+function accountSettingsForms(pages: Hono<AppEnv>, deps: PageDeps): void {
+  formRoute(pages, deps, '/settings/profile', {
+    call: (fields) => ({
+      method: 'PATCH',
+      path: '/me',
+      body: { displayName: fields.displayName ?? '', bio: fields.bio ?? '' },
+    }),
+    done: 'Your profile is saved.',
+    labels: { displayName: 'Display name', bio: 'Bio' },
+  });
+  formRoute(pages, deps, '/settings/password', {
+    call: (fields) => ({
+      method: 'POST',
+      path: '/me/password',
+      body: { currentPassword: fields.currentPassword ?? '', newPassword: fields.newPassword ?? '' },
+    }),
+    done: 'Your password is changed, and every other device is signed out.',
+    labels: { currentPassword: 'Current password', newPassword: 'New password' },
+  });
+  formRoute(pages, deps, '/settings/email', {
+    call: (fields) => ({
+      method: 'POST',
+      path: '/me/email',
+      body: { newEmail: fields.newEmail ?? '', password: fields.password ?? '' },
+    }),
+    // The same words whether or not the address has an account: the API does not say, nor do we.
+    done: 'Check the new address: its 6-digit code goes there (if that address already has an account, it is told instead). Enter the code below.',
+    labels: { newEmail: 'New email' },
+  });
+  formRoute(pages, deps, '/settings/email/verify', {
+    call: (fields) => ({ method: 'POST', path: '/me/email/verify', body: { code: fields.code ?? '' } }),
+    done: (data) => `Your email address is now ${(data as { email?: string }).email ?? 'changed'}.`,
   });
 }

@@ -1,7 +1,9 @@
 // /settings: the signed-in person's own account, in sections (sessions now; profile, media and safety
 // come as later sections). Every action is a form that works without the script (settings.forms.ts).
+import type { Me, Page, SecurityEvent } from '@plaza/client/protocol';
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/env.ts';
+import { EmailSection, PasswordSection, ProfileSection, SecurityLogSection } from './account-settings.tsx';
 import { deviceOf } from './components/device.ts';
 import { Time } from './components/time.tsx';
 import { takeFlash } from './flash.ts';
@@ -40,11 +42,19 @@ export function SessionRow({ session }: { session: SessionItem }) {
 
 export async function settingsPage(deps: PageDeps, c: Context<AppEnv>) {
   if (!c.var.actor) return c.redirect('/login?next=%2Fsettings', 303);
-  const [viewer, sessions] = await Promise.all([
+  const securityCursor = c.req.query('security');
+  const [viewer, sessions, me, security] = await Promise.all([
     loadViewer(deps, c),
     deps.callApi<{ items: SessionItem[] }>(c, '/auth/sessions'),
+    deps.callApi<Me>(c, '/me'),
+    deps.callApi<Page<SecurityEvent>>(
+      c,
+      `/me/security?limit=20${securityCursor ? `&cursor=${encodeURIComponent(securityCursor)}` : ''}`,
+    ),
   ]);
-  if (!viewer || sessions.status === 401) return c.redirect('/login?next=%2Fsettings', 303);
+  if (!viewer || sessions.status === 401 || me.status !== 200)
+    return c.redirect('/login?next=%2Fsettings', 303);
+  const securityPage = security.status === 200 ? security.data : { items: [], nextCursor: null };
   const items = sessions.status === 200 ? sessions.data.items : [];
   const others = items.filter((s) => !s.current).length;
   return c.html(
@@ -59,8 +69,15 @@ export async function settingsPage(deps: PageDeps, c: Context<AppEnv>) {
     >
       <h1>Settings</h1>
       <nav class="settings-sections" aria-label="Settings sections">
+        <a href="#profile">Profile</a>
+        <a href="#password">Password</a>
+        <a href="#email">Email</a>
         <a href="#sessions">Sessions</a>
+        <a href="#security">Security log</a>
       </nav>
+      <ProfileSection me={me.data} />
+      <PasswordSection />
+      <EmailSection me={me.data} />
       <section id="sessions" class="settings-section" aria-labelledby="sessions-title">
         <h2 id="sessions-title">Where you are signed in</h2>
         <p class="meta">
@@ -84,6 +101,7 @@ export async function settingsPage(deps: PageDeps, c: Context<AppEnv>) {
           </p>
         )}
       </section>
+      <SecurityLogSection events={securityPage.items} nextCursor={securityPage.nextCursor} />
     </Layout>,
   );
 }

@@ -1,8 +1,10 @@
 // /settings with the script: the same forms, done through the SDK without leaving the page.
 import type { PageContext } from './context.ts';
-import { $, $$, errorMessage } from './dom.ts';
+import { $, $$, errorMessage, showError } from './dom.ts';
+import { checkLimits } from './limits.ts';
 
 export async function settingsPage(ctx: PageContext): Promise<void> {
+  refuseOverLimits($<HTMLFormElement>('#profile-form', ctx.main));
   for (const form of $$<HTMLFormElement>('form.revoke-session', ctx.main)) {
     const row = form.closest<HTMLElement>('[data-session]');
     const id = row?.dataset.session;
@@ -35,4 +37,18 @@ function say(ctx: PageContext, text: string): void {
     ctx.main.prepend(flash);
   }
   flash.textContent = text;
+}
+
+/** The profile form still posts itself (settings.forms.ts); an over-long field is refused before it goes. */
+function refuseOverLimits(form: HTMLFormElement | null): void {
+  form?.addEventListener('submit', (event) => {
+    const error = $('.error', form);
+    try {
+      checkLimits(form);
+      if (error) error.textContent = '';
+    } catch (refusal) {
+      event.preventDefault();
+      if (error) showError(error, refusal);
+    }
+  });
 }
