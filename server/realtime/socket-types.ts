@@ -4,7 +4,11 @@ import type { Server, Socket } from 'socket.io';
 import type { Actor } from '../auth/actor.ts';
 import type { SocketSubscriptions } from './subscriptions.ts';
 
-export type InterServerEvents = Record<string, never>;
+/** What instances tell each other through the adapter (`serverSideEmit`, never heard by the sender). */
+export interface InterServerEvents {
+  /** Sockets of `userId` join (`hidden`) or leave `hide:<otherId>` (see server/safety/safety.events.ts). */
+  'safety:hide-changed': (changes: Array<{ userId: string; otherId: string; hidden: boolean }>) => void;
+}
 
 export interface SocketData {
   actor: Actor | null;

@@ -5,9 +5,10 @@ import type { AnyPush } from '@plaza/client/protocol';
 import { userRoom } from '../auth/actor.ts';
 import type { Trx } from '../db/database.ts';
 import { hideRoom } from '../realtime/hide-rooms.ts';
+import type { PlazaServer } from '../realtime/socket-types.ts';
 import { pairState } from './safety.repository.ts';
 
-export const HIDE_CHANGED = 'safety:hide-changed';
+export const HIDE_CHANGED = 'safety:hide-changed' as const;
 
 /** Whether `userId`'s sockets hide `otherId` from now on. */
 export interface HideChange {
@@ -37,19 +38,30 @@ export async function recordHideState(trx: Trx, a: string, b: string): Promise<v
     .execute();
 }
 
-/** What the relay needs of a Socket.IO server: adapter-wide room moves. */
-export interface RoomMover {
-  in(room: string): { socketsJoin(room: string): void; socketsLeave(room: string): void };
-}
-
-/** Applies a relayed hide change to the sockets of every instance; false for any other push. */
-export function applyHideChange(io: RoomMover, push: AnyPush): boolean {
+/**
+ * Applies a relayed hide change on every instance; false for any other push. This instance moves its own
+ * sockets at once (synchronously, like the local half of the broadcasts that follow), the others hear it
+ * through the adapter on the same Redis connection as those broadcasts, so before them. (`socketsJoin`
+ * would not do: the Redis adapter applies it even locally only once Redis echoes it back, after the local
+ * half of the next push.)
+ */
+export function applyHideChange(io: PlazaServer, push: AnyPush): boolean {
   if ((push.type as string) !== HIDE_CHANGED) return false;
   const { changes } = push.data as unknown as { changes: HideChange[] };
+  moveLocalSockets(io, changes);
+  io.serverSideEmit(HIDE_CHANGED, changes);
+  return true;
+}
+
+/** Every instance applies the hide changes the relay leader announces (see applyHideChange). */
+export function listenForHideChanges(io: PlazaServer): void {
+  io.on(HIDE_CHANGED, (changes) => moveLocalSockets(io, changes));
+}
+
+function moveLocalSockets(io: PlazaServer, changes: readonly HideChange[]): void {
   for (const change of changes) {
-    const sockets = io.in(userRoom(change.userId));
+    const sockets = io.local.in(userRoom(change.userId));
     if (change.hidden) sockets.socketsJoin(hideRoom(change.otherId));
     else sockets.socketsLeave(hideRoom(change.otherId));
   }
-  return true;
 }

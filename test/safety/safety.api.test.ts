@@ -4,9 +4,9 @@
 import type { Comment, Notification, Page, Post, User } from '@plaza/client/protocol';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ErrorReply, type Harness, startHarness } from '../feed/feed-harness.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createUser, type TestUser } from '../helpers/factories.ts';
-import { type ErrorReply, type Harness, startHarness } from '../feed/feed-harness.ts';
 
 let ctx: TestContext;
 let h: Harness;
@@ -155,7 +155,9 @@ describe('blocks', () => {
     const [, benComments] = await h.json<Page<Comment>>('GET', `/posts/${carlPost.id}/comments`, ben);
     expect(benComments.items.map((c) => c.body)).toEqual(['ben comments']);
     // Carl sees both.
-    expect((await h.json<Page<Comment>>('GET', `/posts/${carlPost.id}/comments`, carl))[1].items).toHaveLength(2);
+    expect(
+      (await h.json<Page<Comment>>('GET', `/posts/${carlPost.id}/comments`, carl))[1].items,
+    ).toHaveLength(2);
   });
 
   it('stops notifications caused by the other, both ways', async () => {
@@ -217,7 +219,9 @@ describe('mutes', () => {
     for (const path of ['/posts?limit=100', '/feed?limit=100']) {
       expect(ids((await h.json<Page<Post>>('GET', path, muter))[1])).not.toContain(mutedPost.id);
     }
-    expect((await h.json<Page<Comment>>('GET', `/posts/${muterPost.id}/comments`, muter))[1].items).toEqual([]);
+    expect((await h.json<Page<Comment>>('GET', `/posts/${muterPost.id}/comments`, muter))[1].items).toEqual(
+      [],
+    );
     // The muted user is not told and sees the muter as before; the mute is not a block.
     expect(ids((await h.json<Page<Post>>('GET', '/posts?limit=100', muted))[1])).toContain(muterPost.id);
     expect((await h.json('GET', `/posts/${mutedPost.id}`, muter))[0]).toBe(200);
@@ -231,7 +235,9 @@ describe('mutes', () => {
       .where('muter_id', '=', muter.id)
       .execute();
     expect(ids((await h.json<Page<Post>>('GET', '/feed?limit=100', muter))[1])).toContain(mutedPost.id);
-    expect((await h.json<Page<Comment>>('GET', `/posts/${muterPost.id}/comments`, muter))[1].items).toHaveLength(1);
+    expect(
+      (await h.json<Page<Comment>>('GET', `/posts/${muterPost.id}/comments`, muter))[1].items,
+    ).toHaveLength(1);
     expect((await h.json<Page<User>>('GET', '/me/mutes', muter))[1].items).toEqual([]);
   });
 });
