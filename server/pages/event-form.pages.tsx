@@ -8,6 +8,7 @@ import type { AppEnv } from '../http/env.ts';
 import { Avatar } from './components/avatar.tsx';
 import { majorUnits, utcInputValue } from './components/event-fields.ts';
 import { countOf } from './components/format.ts';
+import { SingleUpload } from './components/single-upload.tsx';
 import { Time } from './components/time.tsx';
 import { eventForms } from './events.forms.ts';
 import { takeFlash } from './flash.ts';
@@ -21,6 +22,33 @@ const Counter = ({ name, max }: { name: string; max: number }) => (
     up to {max.toLocaleString('en')} characters
   </small>
 );
+
+/** The cover (a 1600×900 crop): chosen and uploaded by the bundle, sent as coverMediaId with the form. */
+function CoverField({ event }: { event: Event | null }) {
+  const cover = event?.cover?.url ?? null;
+  return (
+    <fieldset class="cover-field" id="cover-field" data-has-cover={cover ? 'true' : 'false'}>
+      <legend>Cover image (optional)</legend>
+      <img
+        class="cover-preview"
+        id="cover-preview"
+        src={cover ?? undefined}
+        alt={event?.cover?.description ?? ''}
+        width="1600"
+        height="900"
+        hidden={!cover}
+      />
+      <SingleUpload
+        id="cover-upload"
+        label={cover ? 'Choose another cover' : 'Choose a cover'}
+        note="Choosing a cover image needs JavaScript; everything else here works without it."
+      />
+      <button type="button" class="secondary" id="cover-remove" hidden>
+        Remove cover
+      </button>
+    </fieldset>
+  );
+}
 
 function EventForm({ event, currency, action }: { event: Event | null; currency: string; action: string }) {
   return (
@@ -70,6 +98,7 @@ function EventForm({ event, currency, action }: { event: Event | null; currency:
         />
         <Counter name="location" max={EVENT_LIMITS.location} />
       </label>
+      <CoverField event={event} />
       <p class="meta time-zone-note" id="time-zone-note">
         Times are in UTC (Coordinated Universal Time).
       </p>

@@ -1,6 +1,7 @@
 // The /settings forms without the script: each calls the API the bundle would, then 303 back.
 import type { Hono } from 'hono';
 import type { AppEnv } from '../http/env.ts';
+import { avatarForms } from './avatar.forms.ts';
 import { setFlash } from './flash.ts';
 import { formRoute } from './forms.ts';
 import type { PageDeps } from './page-context.ts';
@@ -8,6 +9,7 @@ import { refusalOf } from './refusals.ts';
 
 export function settingsForms(pages: Hono<AppEnv>, deps: PageDeps): void {
   accountSettingsForms(pages, deps);
+  avatarForms(pages, deps);
 
   formRoute(pages, deps, '/settings/sessions/:id/revoke', {
     call: (_fields, c) => ({

@@ -4,6 +4,7 @@ import type { Me, Page, SecurityEvent } from '@plaza/client/protocol';
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/env.ts';
 import { EmailSection, PasswordSection, ProfileSection, SecurityLogSection } from './account-settings.tsx';
+import { AvatarSection } from './avatar-settings.tsx';
 import { deviceOf } from './components/device.ts';
 import { Time } from './components/time.tsx';
 import { takeFlash } from './flash.ts';
@@ -70,12 +71,14 @@ export async function settingsPage(deps: PageDeps, c: Context<AppEnv>) {
       <h1>Settings</h1>
       <nav class="settings-sections" aria-label="Settings sections">
         <a href="#profile">Profile</a>
+        <a href="#avatar">Picture</a>
         <a href="#password">Password</a>
         <a href="#email">Email</a>
         <a href="#sessions">Sessions</a>
         <a href="#security">Security log</a>
       </nav>
       <ProfileSection me={me.data} />
+      <AvatarSection me={me.data} />
       <PasswordSection />
       <EmailSection me={me.data} />
       <section id="sessions" class="settings-section" aria-labelledby="sessions-title">

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createClient } from '@plaza/client';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.ts';
@@ -134,6 +135,78 @@ describe('photos in posts, in Chromium', () => {
     const phone = await open(reader, b, `/posts/${postId}`, 390, 844);
     await expect.poll(async () => (await imagesOf(phone, postId)).map((i) => i.loaded)).toEqual([true, true]);
     await phone.screenshot({ path: path.join(screenshots, 'media-post-phone.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it("an avatar uploaded in /settings shows on the person's posts, and removing it brings the initials back", async () => {
+    const user = await createUser(ctx.db, { displayName: 'Ada Lovelace' });
+    const plaza = createClient({ url: a.url, token: user.token });
+    const post = await plaza.posts.create('Hello with a face');
+    const page = await open(user, a, '/settings');
+    expect(await page.textContent('#avatar-current .avatar')).toBe('AL');
+    await page.setInputFiles('#avatar-upload [data-upload-input]', {
+      name: 'me.jpg',
+      mimeType: 'image/jpeg',
+      buffer: await photoJpeg(800, 600, 5),
+    });
+    await expect
+      .poll(() => page.textContent('#avatar-upload .upload-status'), { timeout: 20_000 })
+      .toContain('saved');
+    const me = await plaza.me();
+    expect(me.avatar).not.toBeNull();
+    expect(await page.getAttribute('#avatar-current img.avatar', 'src')).toBe(me.avatar!.large);
+    expect(await page.getAttribute('#avatar-current img.avatar', 'alt')).toBe('Ada Lovelace');
+    mkdirSync(screenshots, { recursive: true });
+    await page.screenshot({ path: path.join(screenshots, 'media-settings-desktop.png'), fullPage: true });
+
+    const reader = await open(null, b, `/posts/${post.id}`);
+    const avatar = reader.locator(`#post-${post.id} img.avatar`);
+    await expect
+      .poll(() => avatar.evaluate((img) => (img as HTMLImageElement).naturalWidth))
+      .toBeGreaterThan(0);
+    expect(await avatar.getAttribute('alt')).toBe('Ada Lovelace');
+
+    await page.click('#avatar-remove button');
+    await expect.poll(() => page.textContent('#avatar-current .avatar')).toBe('AL');
+    expect((await plaza.me()).avatar).toBeNull();
+    expect(await page.locator('#avatar-remove').count()).toBe(0);
+    const phone = await open(user, a, '/settings', 390, 844);
+    await phone.screenshot({ path: path.join(screenshots, 'media-settings-phone.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it('the event form takes a cover image, shows it on the event, and an edit removes it', async () => {
+    const organizer = await createUser(ctx.db);
+    const plaza = createClient({ url: a.url, token: organizer.token });
+    const page = await open(organizer, a, '/events/new');
+    await page.fill('input[name=title]', 'Photo walk');
+    await page.fill('textarea[name=description]', 'Bring a camera.');
+    await page.fill('input[name=startsAt]', '2027-03-01T10:00');
+    await page.fill('input[name=endsAt]', '2027-03-01T12:00');
+    await page.setInputFiles('#cover-upload [data-upload-input]', {
+      name: 'cover.jpg',
+      mimeType: 'image/jpeg',
+      buffer: await photoJpeg(2000, 1200, 6),
+    });
+    // Sent at once: the form waits for the cover's upload.
+    await page.click('#event-form button[type=submit]');
+    await page.waitForURL(/\/events\/[0-9a-f-]{36}$/, { timeout: 30_000 });
+    const id = page.url().split('/').pop()!;
+    expect((await plaza.events.get(id)).cover).not.toBeNull();
+    await expect
+      .poll(() => page.locator('img.event-cover').evaluate((img) => (img as HTMLImageElement).naturalWidth))
+      .toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(screenshots, 'media-event-desktop.png'), fullPage: true });
+
+    await page.goto(`${a.url}/events/${id}/edit`);
+    await page.waitForSelector('body[data-live="ready"]');
+    expect(await page.isVisible('#cover-preview')).toBe(true);
+    await page.screenshot({ path: path.join(screenshots, 'media-event-edit-desktop.png'), fullPage: true });
+    await page.click('#cover-remove');
+    await page.click('#event-form button[type=submit]');
+    await page.waitForURL(`${a.url}/events/${id}`);
+    expect((await plaza.events.get(id)).cover).toBeNull();
+    expect(await page.locator('img.event-cover').count()).toBe(0);
     expect(errors).toEqual([]);
   });
 });

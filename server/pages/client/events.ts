@@ -11,6 +11,7 @@ import {
 } from '../components/event-fields.ts';
 import type { PageContext } from './context.ts';
 import { $, $$, html, onSubmit, setText } from './dom.ts';
+import { wireSingleUpload } from './single-upload.ts';
 
 const currency = () => document.querySelector<HTMLElement>('[data-currency]')?.dataset.currency ?? 'EUR';
 const numbers = new Intl.NumberFormat();
@@ -49,18 +50,54 @@ export async function eventFormPage(ctx: PageContext): Promise<void> {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   setText('#time-zone-note', `Times are in your time zone${zone ? ` (${zone.replace(/_/g, ' ')})` : ''}.`);
   const eventId = ctx.main.dataset.eventId;
+  const cover = wireCover(ctx);
   onSubmit(form, async (data) => {
+    await cover.settled();
     const fields = Object.fromEntries([...data].map(([k, v]) => [k, String(v)]));
     const body = eventBody(
       fields,
       form.dataset.currency ?? currency(),
       localFieldTime,
     ) as unknown as CreateEventInput;
+    const coverMediaId = cover.value();
     const event = eventId
-      ? await ctx.client.events.update(eventId, body)
-      : await ctx.client.events.create({ ...body, location: body.location || undefined });
+      ? await ctx.client.events.update(eventId, {
+          ...body,
+          ...(coverMediaId !== undefined ? { coverMediaId } : {}),
+        })
+      : await ctx.client.events.create({
+          ...body,
+          location: body.location || undefined,
+          ...(coverMediaId ? { coverMediaId } : {}),
+        });
     location.href = `/events/${event.id}`;
   });
+}
+
+/** The cover picker: a new upload, a removal (null), or nothing changed (undefined). */
+function wireCover(ctx: PageContext) {
+  const field = $<HTMLFieldSetElement>('#cover-field', ctx.main);
+  const root = $<HTMLElement>('#cover-upload', ctx.main);
+  const preview = $<HTMLImageElement>('#cover-preview', ctx.main);
+  const remove = $<HTMLButtonElement>('#cover-remove', ctx.main);
+  let chosen: string | null | undefined;
+  if (!field || !root || !preview || !remove) return { settled: async () => undefined, value: () => chosen };
+  remove.hidden = field.dataset.hasCover !== 'true';
+  const upload = wireSingleUpload(ctx.client, root, async (media) => {
+    chosen = media.id;
+    preview.src = media.url ?? '';
+    preview.hidden = false;
+    remove.hidden = false;
+    return 'Ready: saved with the event.';
+  });
+  remove.addEventListener('click', () => {
+    chosen = null;
+    preview.hidden = true;
+    preview.removeAttribute('src');
+    remove.hidden = true;
+    upload.say('No cover: saved with the event.');
+  });
+  return { settled: () => upload.settled(), value: () => chosen };
 }
 
 export async function eventPage(ctx: PageContext): Promise<void> {

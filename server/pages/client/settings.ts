@@ -1,10 +1,12 @@
 // /settings with the script: the same forms, done through the SDK without leaving the page.
+import { wireAvatarSettings } from './avatar-settings.ts';
 import type { PageContext } from './context.ts';
 import { $, $$, errorMessage, showError } from './dom.ts';
 import { checkLimits } from './limits.ts';
 
 export async function settingsPage(ctx: PageContext): Promise<void> {
   refuseOverLimits($<HTMLFormElement>('#profile-form', ctx.main));
+  wireAvatarSettings(ctx);
   for (const form of $$<HTMLFormElement>('form.revoke-session', ctx.main)) {
     const row = form.closest<HTMLElement>('[data-session]');
     const id = row?.dataset.session;
