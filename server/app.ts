@@ -35,6 +35,7 @@ import { mediaStoreOf } from './media/store.factory.ts';
 import { httpMetrics } from './metrics/http.metrics.ts';
 import { metricsRoutes } from './metrics/metrics.routes.ts';
 import { createServerMetrics, type ServerMetrics } from './metrics/server.metrics.ts';
+import { moderationRoutes } from './moderation/reports.routes.ts';
 import { notificationRoutes } from './notifications/notifications.routes.ts';
 import type { Assets } from './pages/assets.ts';
 import { mediaOriginsOf } from './pages/media-origins.ts';
@@ -92,6 +93,7 @@ export function createApp(deps: AppDeps): App {
   api.route('/', authRoutes(auth));
   api.route('/', sessionRoutes(auth));
   api.route('/', adminRoutes(deps));
+  api.route('/', moderationRoutes(deps));
   api.route('/', walletRoutes(deps));
   api.route('/', accountRoutes(auth));
   api.route('/', feedRoutes(deps));

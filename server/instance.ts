@@ -19,6 +19,8 @@ import type { Logger } from './lib/logger.ts';
 import { closeRedis, createRedis } from './lib/redis.ts';
 import { within } from './lib/timeout.ts';
 import { createServerMetrics } from './metrics/server.metrics.ts';
+import { moderationTopics } from './moderation/moderation.topic.ts';
+import { registerReportCommands } from './moderation/reports.socket.ts';
 import { registerNotificationCommands } from './notifications/notifications.socket.ts';
 import { loadAssets } from './pages/assets.ts';
 import { feedTopics, registerFeedCommands } from './posts/posts.feature.ts';
@@ -132,7 +134,7 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     sub,
     redisPrefix: config.redisPrefix,
     publicUrl: config.publicUrl,
-    topics: eventTopics(feedTopics(platformTopics(new TopicRegistry()), deps), db),
+    topics: moderationTopics(eventTopics(feedTopics(platformTopics(new TopicRegistry()), deps), db)),
     logger,
     authenticate: socketAuthenticator(db, config.publicUrl, sessionCache),
     refreshActor: socketActorRefresher(db, sessionCache),
@@ -145,6 +147,7 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
       registerEventCommands(socket, deps);
       registerNotificationCommands(socket, deps);
       registerWalletCommands(socket, deps);
+      registerReportCommands(socket, deps);
       registerSafetyCommands(socket, deps);
     },
     hiddenUsers: (userId) => hiddenFrom(db, userId),

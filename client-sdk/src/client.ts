@@ -14,7 +14,9 @@ import type {
 import { LiveConnection as Live, type LiveConnection, type LiveOptions } from './live.ts';
 import { type UploadOptions, uploadMedia } from './media.ts';
 import type {
+  AdminUser,
   AnyPush,
+  AuditEntry,
   Comment,
   Event,
   Instance,
@@ -27,6 +29,10 @@ import type {
   Post,
   PushEnvelope,
   PushType,
+  Report,
+  ReportAction,
+  ReportCategory,
+  ReportTargetType,
   Role,
   SecurityEvent,
   Transfer,
@@ -34,6 +40,19 @@ import type {
   UserRef,
   Wallet,
 } from './protocol.ts';
+
+/** `POST /reports` and the `report:create` command. */
+export interface ReportInput {
+  target: { type: ReportTargetType; id: string };
+  category: ReportCategory;
+  comment?: string;
+}
+
+/** Query parameters without the unset ones. */
+const definedOnly = (values: Record<string, string | undefined>): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 
 export interface ClientOptions extends HttpOptions {
   /** Options for the live connection (transports, onGap, …). */
@@ -305,6 +324,32 @@ export class PlazaClient {
     suspend: (username: string) => this.http.send<null>('POST', `/admin/users/${segment(username)}/suspend`),
     mint: (input: MintInput) => this.http.send<Transfer>('POST', '/admin/mint', input),
     stats: () => this.http.get<AdminStats>('/admin/stats'),
+    /** The moderation queue: open reports oldest first (moderator). */
+    reports: (options: PageOptions & { status?: 'open' | 'resolved' } = {}) =>
+      this.page<Report>('/admin/reports', options, options.status ? { status: options.status } : {}),
+    resolveReport: (id: string, action: ReportAction, note = '') =>
+      this.http.send<Report>('POST', `/admin/reports/${segment(id)}/resolve`, { action, note }),
+    /** The audit log, newest first (admin); `actor` is a username. */
+    audit: (options: PageOptions & { actor?: string; action?: string } = {}) =>
+      this.page<AuditEntry>(
+        '/admin/audit',
+        options,
+        definedOnly({ actor: options.actor, action: options.action }),
+      ),
+    users: (options: PageOptions & { query?: string; role?: Role; status?: 'active' | 'suspended' } = {}) =>
+      this.page<AdminUser>(
+        '/admin/users',
+        options,
+        definedOnly({ query: options.query, role: options.role, status: options.status }),
+      ),
+    unsuspend: (username: string) =>
+      this.http.send<null>('POST', `/admin/users/${segment(username)}/unsuspend`),
+  };
+
+  // ---- reports ----
+  readonly reports = {
+    /** Files a report; your open report on the same target is answered again instead of a second one. */
+    create: (input: ReportInput) => this.http.send<Report>('POST', '/reports', input),
   };
 
   // ---- live ----

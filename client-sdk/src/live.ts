@@ -266,6 +266,8 @@ const requiredData: Record<PushType, readonly string[]> = {
   'wallet:updated': ['balanceCents'],
   'session:revoked': ['sessionId'],
   'media:updated': ['media'],
+  'report:created': ['report'],
+  'report:resolved': ['report'],
 };
 
 function isDevelopment(): boolean {

@@ -164,6 +164,7 @@ export type NotificationType =
   | 'event_cancelled'
   | 'transfer_received'
   | 'transfer_failed'
+  | 'report_resolved'
   | 'new_sign_in';
 
 export interface Notification {
@@ -193,6 +194,59 @@ export interface SecurityEvent {
   at: string;
   ip: string;
   userAgent: string;
+}
+
+export type ReportTargetType = 'post' | 'comment' | 'user' | 'event';
+export type ReportCategory = 'spam' | 'harassment' | 'illegal' | 'other';
+export type ReportAction = 'dismiss' | 'remove_content' | 'suspend_user';
+
+/** The reported content as it was when reported: the evidence outlives the content. */
+export interface ReportSnapshot {
+  /** Whose content it is (the reported user themself for a user); null if unknown. */
+  author: UserRef | null;
+  /** An event's title; null for the others. */
+  title: string | null;
+  /** The words reported: a post's or comment's body, a profile's bio, an event's description. */
+  text: string;
+  /** Where it lived in the pages. */
+  url: string;
+  createdAt: string | null;
+}
+
+export interface Report {
+  id: string;
+  reporter: UserRef;
+  target: { type: ReportTargetType; id: string; snapshot: ReportSnapshot };
+  category: ReportCategory;
+  comment: string;
+  status: 'open' | 'resolved';
+  action: ReportAction | null;
+  note: string;
+  resolvedBy: UserRef | null;
+  createdAt: string;
+  resolvedAt: string | null;
+}
+
+/** One moderator's or admin's action, as `GET /admin/audit` lists it. */
+export interface AuditEntry {
+  id: string;
+  actor: UserRef;
+  /** `role_change`, `suspend`, `unsuspend`, `reject_event`, `cancel_event`, `remove_post`, `remove_comment`, `report_dismiss`, `report_remove_content`, `report_suspend_user`. */
+  action: string;
+  target: { type: string; id: string };
+  note: string;
+  at: string;
+}
+
+/** A row of `GET /admin/users`. */
+export interface AdminUser {
+  user: User;
+  email: string;
+  role: Role;
+  status: 'active' | 'suspended';
+  createdAt: string;
+  lastSeenAt: string | null;
+  openReports: number;
 }
 
 export type TransferKind = 'transfer' | 'event_ticket' | 'refund' | 'mint';
@@ -244,6 +298,8 @@ export interface PushData {
   'wallet:updated': { balanceCents: number };
   'session:revoked': { sessionId: string };
   'media:updated': { media: Media };
+  'report:created': { report: Report };
+  'report:resolved': { report: Report };
 }
 
 export type PushType = keyof PushData;
@@ -275,6 +331,8 @@ export const PUSH_TYPES: readonly PushType[] = [
   'wallet:updated',
   'session:revoked',
   'media:updated',
+  'report:created',
+  'report:resolved',
 ];
 
 // ---- Live: commands (client → server, each with an ack) ----
@@ -305,6 +363,10 @@ export interface Commands {
     output: Transfer;
   };
   'notification:read': { input: { id: string }; output: null };
+  'report:create': {
+    input: { target: { type: ReportTargetType; id: string }; category: ReportCategory; comment?: string };
+    output: Report;
+  };
 }
 
 export type CommandName = keyof Commands;

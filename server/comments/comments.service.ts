@@ -1,6 +1,7 @@
 // The rules of comments: who may write and delete them, the post's counter, pushes and notifications.
 import type { Comment, Page } from '@plaza/client/protocol';
 import { type Actor, hasRole } from '../auth/actor.ts';
+import type { Trx } from '../db/database.ts';
 import type { Deps } from '../deps.ts';
 import { forbidden, notFound } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
@@ -8,6 +9,7 @@ import { type PageQuery, toPage } from '../lib/pagination.ts';
 import { decodeTimeCursor, timeKeyOf } from '../lib/time-cursor.ts';
 import { avatarUrlOf, type MediaUrls } from '../media/media.objects.ts';
 import { mediaStoreOf } from '../media/store.factory.ts';
+import { recordAudit } from '../moderation/audit.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import { appendPostStats } from '../posts/posts.events.ts';
 import { feedWriteLimits } from '../posts/posts.limits.ts';
@@ -111,17 +113,36 @@ export async function deleteComment(deps: Deps, actor: Actor | null, input: { id
     const allowed =
       found.author_id === me.userId || found.post_author_id === me.userId || hasRole(me, 'moderator');
     if (!allowed) throw forbidden('Only the comment or post author, or a moderator, can delete a comment');
-    // Its words leave the event log too: a replay from before gets only the deletion.
-    await redactEventsAbout(trx, [found.id]);
-    await deleteCommentRow(trx, found.id);
-    const counts = await bumpCounts(trx, found.post_id, { comments: -1 });
-    await appendEvent(trx, {
-      type: 'comment:deleted',
-      topic: postRoom(found.post_id),
-      rooms: [postRoom(found.post_id)],
-      data: { commentId: found.id, postId: found.post_id },
-    });
-    await appendPostStats(trx, found.post_author_id, found.post_id, counts);
+    await removeLockedComment(trx, found);
+    // Neither its author nor the post's: a moderator's removal of someone else's words.
+    if (found.author_id !== me.userId && found.post_author_id !== me.userId) {
+      await recordAudit(trx, {
+        actorId: me.userId,
+        action: 'remove_comment',
+        target: { type: 'comment', id: found.id },
+      });
+    }
   });
   return null;
+}
+
+/**
+ * Deletes a comment locked by `lockCommentWithPost` in the caller's transaction (a report resolved with
+ * `remove_content` runs it in its own): its words leave the event log, the counter and pushes follow.
+ */
+export async function removeLockedComment(
+  trx: Trx,
+  found: { id: string; post_id: string; post_author_id: string },
+): Promise<void> {
+  // Its words leave the event log too: a replay from before gets only the deletion.
+  await redactEventsAbout(trx, [found.id]);
+  await deleteCommentRow(trx, found.id);
+  const counts = await bumpCounts(trx, found.post_id, { comments: -1 });
+  await appendEvent(trx, {
+    type: 'comment:deleted',
+    topic: postRoom(found.post_id),
+    rooms: [postRoom(found.post_id)],
+    data: { commentId: found.id, postId: found.post_id },
+  });
+  await appendPostStats(trx, found.post_author_id, found.post_id, counts);
 }

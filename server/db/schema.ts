@@ -298,7 +298,43 @@ export interface MutesTable {
   created_at: DefaultTimestamp;
 }
 
+/** A report (migration 0020): `snapshot` is the reported content as it was when reported. */
+export interface ReportsTable {
+  id: string;
+  reporter_id: string;
+  target_type: 'post' | 'comment' | 'user' | 'event';
+  target_id: string;
+  /** Whose content it is (the reported user, or the author / organizer); null once that user is gone. */
+  target_user_id: string | null;
+  snapshot: ColumnType<unknown, string, string>;
+  category: 'spam' | 'harassment' | 'illegal' | 'other';
+  comment: Generated<string>;
+  status: Generated<'open' | 'resolved'>;
+  action: ColumnType<
+    'dismiss' | 'remove_content' | 'suspend_user' | null,
+    'dismiss' | 'remove_content' | 'suspend_user' | null | undefined,
+    'dismiss' | 'remove_content' | 'suspend_user' | null
+  >;
+  note: Generated<string>;
+  resolved_by: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: DefaultTimestamp;
+  resolved_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+/** One moderator's or admin's action (migration 0020): append-only, a trigger refuses UPDATE and DELETE. */
+export interface AuditLogTable {
+  id: string;
+  actor_id: string;
+  action: string;
+  target_type: string;
+  target_id: string;
+  note: Generated<string>;
+  created_at: DefaultTimestamp;
+}
+
 export interface Database {
+  reports: ReportsTable;
+  audit_log: AuditLogTable;
   blocks: BlocksTable;
   mutes: MutesTable;
   media: MediaTable;

@@ -21,7 +21,7 @@ const TAGS = [
   { name: 'Instance', description: "This deployment's name, version and limits" },
   { name: 'Wallet', description: 'Balance, transfers (idempotent), their history, and minting (admin)' },
   { name: 'Notifications', description: 'The inbox: list, unread count, mark read' },
-  { name: 'Moderation', description: 'Roles and suspension (moderators and admins)' },
+  { name: 'Moderation', description: 'Reports, the moderation queue, roles, suspension and the audit log' },
   { name: 'Operations', description: 'Health, readiness, metrics, this document and its viewer' },
 ];
 

@@ -12,6 +12,7 @@ import { avatarUrlOf, type MediaFields, type MediaUrls, mediaOf } from '../media
 import { claimMedia } from '../media/media.repository.ts';
 import { collectSoon, refuseUnclaimable } from '../media/media.service.ts';
 import { mediaStoreOf } from '../media/store.factory.ts';
+import { recordAudit } from '../moderation/audit.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import { appendEvent } from '../realtime/event-log.ts';
 import { eventWriteLimits } from './events.limits.ts';
@@ -222,40 +223,72 @@ async function closeEvent(
   reason: string | null,
 ): Promise<Event> {
   const outcome = await deps.db.transaction().execute(async (trx) => {
-    const before = await lockVisible(trx, actor, id);
-    authorize(before);
-    if (before.status === status) return null;
-    if (before.status !== 'published')
-      throw new AppError('conflict', `The event is already ${before.status}`);
-    await updateEvent(trx, id, status === 'rejected' ? { status, reject_reason: reason ?? '' } : { status });
-    const event = await pushedEvent(trx, id, mediaStoreOf(deps.config));
-    const everyone = await participantIds(trx, id, ['going', 'waitlisted', 'pending_payment']);
-    for (const userId of everyone) {
-      await notify(trx, {
-        userId,
-        type: 'event_cancelled',
-        title: `${event.title} was cancelled`,
-        body:
-          status === 'rejected' ? 'The event was removed by the moderators.' : 'The organizer cancelled it.',
-        url: `/events/${id}`,
-        dedupeKey: `event_cancelled:${id}`,
+    const closed = await closeEventInTransaction(trx, deps, actor, id, authorize, status, reason);
+    // A rejection, or a cancellation by someone other than the organizer, is a moderator's action.
+    if (closed && (status === 'rejected' || closed.before.organizer_id !== actor.userId)) {
+      await recordAudit(trx, {
+        actorId: actor.userId,
+        action: status === 'rejected' ? 'reject_event' : 'cancel_event',
+        target: { type: 'event', id: closed.before.id },
+        note: reason ?? '',
       });
     }
-    // A rejected event leaves the listing: listing clients drop it on seeing its status.
-    await appendEvent(trx, {
-      type: status === 'cancelled' ? 'event:cancelled' : 'event:updated',
-      topic: EVENTS_ROOM,
-      rooms: [EVENTS_ROOM, eventRoom(id)],
-      data: { event },
-    });
-    const refunds = await refundEventTickets(trx, id, mediaStoreOf(deps.config));
-    return { before, going: await participantIds(trx, id, ['going']), refunds };
+    return closed;
   });
+  await afterEventClosed(deps, outcome);
+  return getEvent(deps, actor, id);
+}
+
+export type ClosedEvent = Awaited<ReturnType<typeof closeEventInTransaction>>;
+
+/**
+ * Cancels or rejects in the caller's transaction (a report resolved with `remove_content` rejects in its
+ * own): null when it already was; the caller hands the outcome to `afterEventClosed` after commit.
+ */
+export async function closeEventInTransaction(
+  trx: Trx,
+  deps: Deps,
+  actor: Actor,
+  id: string,
+  authorize: (row: { organizer_id: string; status: string }) => void,
+  status: 'cancelled' | 'rejected',
+  reason: string | null,
+) {
+  const before = await lockVisible(trx, actor, id);
+  authorize(before);
+  if (before.status === status) return null;
+  if (before.status !== 'published') throw new AppError('conflict', `The event is already ${before.status}`);
+  await updateEvent(trx, id, status === 'rejected' ? { status, reject_reason: reason ?? '' } : { status });
+  const event = await pushedEvent(trx, id, mediaStoreOf(deps.config));
+  const everyone = await participantIds(trx, id, ['going', 'waitlisted', 'pending_payment']);
+  for (const userId of everyone) {
+    await notify(trx, {
+      userId,
+      type: 'event_cancelled',
+      title: `${event.title} was cancelled`,
+      body:
+        status === 'rejected' ? 'The event was removed by the moderators.' : 'The organizer cancelled it.',
+      url: `/events/${id}`,
+      dedupeKey: `event_cancelled:${id}`,
+    });
+  }
+  // A rejected event leaves the listing: listing clients drop it on seeing its status.
+  await appendEvent(trx, {
+    type: status === 'cancelled' ? 'event:cancelled' : 'event:updated',
+    topic: EVENTS_ROOM,
+    rooms: [EVENTS_ROOM, eventRoom(id)],
+    data: { event },
+  });
+  const refunds = await refundEventTickets(trx, id, mediaStoreOf(deps.config));
+  return { before, going: await participantIds(trx, id, ['going']), refunds };
+}
+
+/** After the commit of a cancellation or rejection: refunds settle, reminders are dropped. */
+export async function afterEventClosed(deps: Deps, outcome: ClosedEvent): Promise<void> {
   if (outcome) {
     await settleSoon(deps, outcome.refunds);
     await unscheduleReminders(deps, outcome.before, outcome.going);
   }
-  return getEvent(deps, actor, id);
 }
 
 /** Organizer or moderator; idempotent (cancelling a cancelled event answers it as it is). */

@@ -31,6 +31,7 @@ export const NotificationSchema = z
       'transfer_received',
       'transfer_failed',
       'report_resolved',
+      'report_resolved',
       'new_sign_in',
     ]),
     title: z.string(),

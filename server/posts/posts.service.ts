@@ -1,6 +1,7 @@
 // The rules of posts: who may write, edit and delete them, the feeds, and their pushes.
 import type { Page, Post } from '@plaza/client/protocol';
 import { type Actor, hasRole } from '../auth/actor.ts';
+import type { Trx } from '../db/database.ts';
 import type { Deps } from '../deps.ts';
 import { forbidden, notFound, unauthenticated, validationFailed } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
@@ -10,6 +11,7 @@ import { avatarUrlOf, type MediaUrls, mediaListOf } from '../media/media.objects
 import { claimMedia } from '../media/media.repository.ts';
 import { collectSoon, refuseUnclaimable } from '../media/media.service.ts';
 import { mediaStoreOf } from '../media/store.factory.ts';
+import { recordAudit } from '../moderation/audit.ts';
 import { appendEvent } from '../realtime/event-log.ts';
 import { userIdByUsername } from '../social/social.service.ts';
 import type { FirstPageCache } from './first-page-cache.ts';
@@ -208,13 +210,32 @@ export async function deletePost(deps: Deps, actor: Actor | null, input: { id: s
     if (locked.author_id !== me.userId && !hasRole(me, 'moderator')) {
       throw forbidden('Only the author or a moderator can delete a post');
     }
-    // The row's id, not the caller's spelling of it: rooms are named by the canonical (lower-case) id.
-    await redactPostEvents(trx, locked.id);
-    // Its media rows go with it (on delete cascade); the trigger queues their files.
-    await deletePostRow(trx, locked.id);
-    await appendPostDeleted(trx, locked.author_id, locked.id);
+    await removeLockedPost(trx, locked);
+    if (locked.author_id !== me.userId) {
+      await recordAudit(trx, {
+        actorId: me.userId,
+        action: 'remove_post',
+        target: { type: 'post', id: locked.id },
+      });
+    }
     return locked.has_media;
   });
   if (hadMedia) await collectSoon(deps);
   return null;
+}
+
+/**
+ * Deletes a post locked by `lockPost` in the caller's transaction (a report resolved with `remove_content`
+ * runs it in its own): its words leave the event log, its media rows go (the caller runs `collectSoon` after
+ * commit when it had any), and `post:deleted` is pushed.
+ */
+export async function removeLockedPost(
+  trx: Trx,
+  locked: { id: string; author_id: string; has_media: boolean },
+): Promise<void> {
+  // The row's id, not the caller's spelling of it: rooms are named by the canonical (lower-case) id.
+  await redactPostEvents(trx, locked.id);
+  // Its media rows go with it (on delete cascade); the trigger queues their files.
+  await deletePostRow(trx, locked.id);
+  await appendPostDeleted(trx, locked.author_id, locked.id);
 }

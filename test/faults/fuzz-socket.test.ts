@@ -100,6 +100,7 @@ const FIELDS_OF: Record<CommandName, string[]> = {
   'event:leave': ['eventId'],
   'transfer:create': ['to', 'amountCents', 'memo', 'idempotencyKey'],
   'notification:read': ['id'],
+  'report:create': ['target', 'category', 'comment'],
 };
 
 function shapedPayload(name: CommandName, real: string[]): fc.Arbitrary<unknown> {

@@ -173,6 +173,7 @@ export const COMMAND_NAMES = [
   'event:leave',
   'transfer:create',
   'notification:read',
+  'report:create',
 ] as const satisfies readonly CommandName[];
 type Unfuzzed = Exclude<CommandName, (typeof COMMAND_NAMES)[number]>;
 export const allCommandsFuzzed: [Unfuzzed] extends [never] ? true : Unfuzzed = true;

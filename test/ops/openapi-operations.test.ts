@@ -84,7 +84,17 @@ async function sdkRequests(): Promise<Array<{ name: string; method: string; url:
     const sent = last as { method: string; url: string } | undefined;
     if (sent) found.push({ name, method: sent.method, url: sent.url });
   };
-  const groups = ['auth', 'users', 'posts', 'events', 'media', 'wallet', 'notifications', 'admin'] as const;
+  const groups = [
+    'auth',
+    'users',
+    'posts',
+    'events',
+    'media',
+    'wallet',
+    'notifications',
+    'admin',
+    'reports',
+  ] as const;
   for (const group of groups) {
     for (const [name, fn] of Object.entries(client[group])) {
       if (group === 'auth' && name === 'solveCaptcha') continue; // auth.captcha, then local work
@@ -173,6 +183,12 @@ describe('OpenAPI operations', () => {
           limit: { type: 'integer', minimum: 1, maximum: 100 },
           cursor: { type: 'string' },
           unread: { type: 'boolean' },
+          // Filters of the moderation lists (GET /admin/reports, /admin/audit, /admin/users).
+          status: { type: 'string' },
+          query: { type: 'string' },
+          role: { type: 'string' },
+          actor: { type: 'string' },
+          action: { type: 'string' },
         };
         const want = expected[param.name];
         if (!want) problems.push(`${where}: query ${param.name} has no expectation here`);
