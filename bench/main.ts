@@ -1,7 +1,7 @@
 // `npm run bench [-- <name>…] [--smoke] [--rounds=N]`: every scenario beside its baseline, A B A B,
 // one line each, all of it in bench/results/latest.json. See bench/README.md and ../shared/BENCHMARKS.md.
 import { connections } from './connections.ts';
-import { fanout } from './fanout.ts';
+import { fanout, fanoutMuted } from './fanout.ts';
 import { feedRead } from './feed-read.ts';
 import { endRun, startRun } from './harness/infra.ts';
 import { parseOptions } from './harness/options.ts';
@@ -14,7 +14,17 @@ import { media } from './media.ts';
 import { transfers } from './transfers.ts';
 import { write } from './write.ts';
 
-const scenarios: Scenario[] = [fanout, write, connections, transfers, feedRead, login, jobs, media];
+const scenarios: Scenario[] = [
+  fanout,
+  fanoutMuted,
+  write,
+  connections,
+  transfers,
+  feedRead,
+  login,
+  jobs,
+  media,
+];
 
 const options = parseOptions(process.argv.slice(2));
 const unknown = options.only.filter((name) => !scenarios.some((s) => s.name === name));

@@ -47,10 +47,10 @@ const pushOf = (id: string, body: string) => {
   };
 };
 
-async function readJson(req: IncomingMessage): Promise<{ body?: unknown }> {
+async function readJson(req: IncomingMessage): Promise<{ body?: unknown; except?: unknown }> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString()) as { body?: unknown };
+  return JSON.parse(Buffer.concat(chunks).toString()) as { body?: unknown; except?: unknown };
 }
 
 const http = createServer((req, res) => {
@@ -59,13 +59,15 @@ const http = createServer((req, res) => {
     return;
   }
   readJson(req)
-    .then(async ({ body }) => {
+    .then(async ({ body, except }) => {
       const text = String(body);
       const id = randomUUID();
       if (req.url === '/publish' && db) {
         await db.query('insert into bench_messages (id, body) values ($1, $2)', [id, text]);
       }
-      io.to('feed').emit('post:created', pushOf(id, text));
+      // fanout-muted: the sockets in `except` (muters of the sender) are left out, as the app's relay does.
+      const target = typeof except === 'string' ? io.to('feed').except(except) : io.to('feed');
+      target.emit('post:created', pushOf(id, text));
       res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id }));
     })
     .catch((error: unknown) => {
@@ -86,6 +88,8 @@ const roomsOf = (topic: string, token: string | undefined): string[] => {
 io.on('connection', (socket) => {
   const token = typeof socket.handshake.auth?.token === 'string' ? socket.handshake.auth.token : undefined;
   if (token) void socket.join([`user:${token}`, `session:${token}`]);
+  // fanout-muted: a muting user's socket sits in the sender's hide room, as the app's do.
+  if (token?.startsWith('muter')) void socket.join('hide:sender');
   socket.on('subscribe', (input: { topics?: unknown }, ack: unknown) => {
     if (typeof ack !== 'function') return;
     const topics = Array.isArray(input?.topics) ? input.topics.map(String) : [];
