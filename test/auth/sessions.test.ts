@@ -157,6 +157,7 @@ describe('GET /me', () => {
       displayName: user.username,
       avatarUrl: null,
       avatar: null,
+      bio: '',
       createdAt: expect.any(String),
       followerCount: 2,
       followingCount: 1,
