@@ -8,6 +8,7 @@ import { requestId } from 'hono/request-id';
 // compile .tsx themselves (tsc, vitest) resolve this to the source: see package.json `imports`.
 import { htmlErrorPage, pageRoutes, wantsHtml } from '#server-pages';
 import { accountRoutes } from './account/account.routes.ts';
+import { lifecycleRoutes } from './account/lifecycle.routes.ts';
 import { adminRoutes } from './admin/admin.routes.ts';
 import { QUEUES_BOARD_PATH, queuesBoardRoutes } from './admin/queues-board.routes.ts';
 import { adminStatsRoutes } from './admin/stats.routes.ts';
@@ -41,8 +42,8 @@ import type { Assets } from './pages/assets.ts';
 import { mediaOriginsOf } from './pages/media-origins.ts';
 import type { CallApi, PageDeps, SendApi } from './pages/page-context.ts';
 import { feedRoutes } from './posts/posts.feature.ts';
-import { walletRoutes } from './wallet/wallet.routes.ts';
 import { safetyRoutes } from './safety/safety.routes.ts';
+import { walletRoutes } from './wallet/wallet.routes.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -92,13 +93,14 @@ export function createApp(deps: AppDeps): App {
   const auth = createAuthContext(deps);
   api.route('/', authRoutes(auth));
   api.route('/', sessionRoutes(auth));
+  api.route('/', accountRoutes(auth));
+  api.route('/', lifecycleRoutes(auth));
   api.route('/', adminRoutes(deps));
   api.route('/', moderationRoutes(deps));
   api.route('/', walletRoutes(deps));
-  api.route('/', accountRoutes(auth));
   api.route('/', feedRoutes(deps));
-  api.route('/', eventRoutes(deps));
   api.route('/', safetyRoutes(deps));
+  api.route('/', eventRoutes(deps));
   api.route('/', notificationRoutes(deps));
   api.route('/', adminStatsRoutes(deps));
   api.route('/', mediaRoutes(deps));

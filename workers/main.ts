@@ -26,6 +26,7 @@ import { SettlementHooks } from '../server/wallet/wallet.settlement.ts';
 import { deliverEmail } from './email.ts';
 import { createMailer } from './mailer.ts';
 import { maintenanceSchedules, runMaintenance } from './maintenance.ts';
+import { createAccountHandler } from './account.ts';
 import { createMediaHandler, MEDIA_CONCURRENCY, type MediaDeps, mediaJobFailed } from './media.ts';
 import { createReminderHandler, REMINDERS_CONCURRENCY, reminderSchedules } from './reminders.ts';
 import { createTransferHandler, transferSchedules } from './transfers.ts';
@@ -85,7 +86,13 @@ const handlers: { [Q in QueueName]: (payload: JobPayloads[Q], job: Job) => Promi
   email: (payload) => deliverEmail(mailer, payload, emailSealKey),
   maintenance: (payload) =>
     runMaintenance(
-      { db, logger, eventLogRetentionHours: config.eventLogRetentionHours, mediaStore: mediaStoreOf(config) },
+      {
+        db,
+        logger,
+        eventLogRetentionHours: config.eventLogRetentionHours,
+        mediaStore: mediaStoreOf(config),
+        queues,
+      },
       payload,
     ),
   transfers: createTransferHandler({
@@ -98,6 +105,7 @@ const handlers: { [Q in QueueName]: (payload: JobPayloads[Q], job: Job) => Promi
   }),
   reminders: createReminderHandler({ db, queues, logger, config }),
   media: createMediaHandler(mediaDeps),
+  account: createAccountHandler({ db, queues, logger, config, store: mediaStoreOf(config) }),
 };
 if (selected.includes('media')) tuneSharpForWorkers();
 
@@ -110,6 +118,8 @@ const concurrency: Record<QueueName, number> = {
   transfers: 10,
   reminders: REMINDERS_CONCURRENCY,
   media: MEDIA_CONCURRENCY,
+  // Exports hold an archive in memory; purges lock rows others use: few at a time.
+  account: 2,
 };
 
 /**

@@ -8,6 +8,9 @@ import { collectMediaGarbage, sweepMedia } from '../server/media/media.cleanup.t
 import type { MediaStore } from '../server/media/media.store.ts';
 import { pruneEventLog } from '../server/realtime/event-log.ts';
 import { expireMutes } from '../server/safety/safety.service.ts';
+import { requeueUnfinishedPurges } from '../server/account/deletion.ts';
+import { expireExports } from '../server/account/export.ts';
+import type { Queues } from '../server/jobs/queues.ts';
 
 export interface MaintenanceDeps {
   db: Db;
@@ -18,6 +21,8 @@ export interface MaintenanceDeps {
    * (tests of the other tasks leave it out).
    */
   mediaStore?: Pick<MediaStore, 'delete'>;
+  /** Re-queues account purges a lost job left unfinished (`expire-exports`). */
+  queues?: Pick<Queues, 'add'>;
   /** The clock of the media sweep (tests move it). */
   now?: () => Date;
 }
@@ -52,6 +57,15 @@ export async function runMaintenance(deps: MaintenanceDeps, job: MaintenanceJob)
       if (expired > 0) deps.logger.info({ mutes: expired }, 'expired mutes removed');
       return;
     }
+    case 'expire-exports': {
+      const removed = await expireExports(deps.db, storeOf(deps), deps.now?.() ?? new Date());
+      if (removed > 0) deps.logger.info({ exports: removed }, 'expired data exports removed');
+      if (deps.queues) {
+        const requeued = await requeueUnfinishedPurges(deps.db, deps.queues);
+        if (requeued > 0) deps.logger.warn({ accounts: requeued }, 'unfinished account purges queued again');
+      }
+      return;
+    }
   }
 }
 
@@ -70,4 +84,6 @@ export const maintenanceSchedules: ReadonlyArray<{ id: string; everyMs: number; 
   { id: 'media-collect', everyMs: 60_000, job: { task: 'media-collect' } },
   // A mute with an end also queues this job for that moment (queueMuteExpiry); this catches the rest.
   { id: 'expire-mutes', everyMs: 60_000, job: { task: 'expire-mutes' } },
+  // Archives live 7 days; an hour late is no harm.
+  { id: 'expire-exports', everyMs: 60 * 60_000, job: { task: 'expire-exports' } },
 ];

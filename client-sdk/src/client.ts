@@ -18,6 +18,7 @@ import type {
   AnyPush,
   AuditEntry,
   Comment,
+  DataExport,
   Event,
   Instance,
   Me,
@@ -184,6 +185,14 @@ export class PlazaClient {
     verifyEmailChange: (code: string) => this.http.send<Me>('POST', '/me/email/verify', { code }),
     /** The security log, newest first. */
     security: (page?: PageOptions) => this.page<SecurityEvent>('/me/security', page),
+    /** Asks for a ZIP of your data (202; once a day, 429 after); `export_ready` and an email bring the link. */
+    export: () => this.http.send<DataExport>('POST', '/me/export'),
+    /** Your exports of the last 7 days, newest first. */
+    exports: () => this.http.get<DataExport[]>('/me/exports'),
+    /** Where to send the browser for an export: it answers a 302 to the archive (signed in). */
+    downloadExport: (exportId: string) => `${this.options.url.replace(/\/+$/, '')}/api/v1/me/exports/${segment(exportId)}/download`,
+    /** Deletes the account (202): every session ends; 409 while money, pending transfers or joined events remain. */
+    delete: (password: string) => this.http.send<null>('DELETE', '/me', { password }),
   });
 
   // ---- social and feed ----

@@ -165,7 +165,8 @@ export type NotificationType =
   | 'transfer_received'
   | 'transfer_failed'
   | 'report_resolved'
-  | 'new_sign_in';
+  | 'new_sign_in'
+  | 'export_ready';
 
 export interface Notification {
   id: string;
@@ -194,6 +195,18 @@ export interface SecurityEvent {
   at: string;
   ip: string;
   userAgent: string;
+}
+
+/** A data export (`POST /me/export`, `GET /me/exports`): a ZIP built by a worker, kept 7 days. */
+export interface DataExport {
+  id: string;
+  status: 'pending' | 'ready' | 'failed';
+  bytes: number | null;
+  createdAt: string;
+  readyAt: string | null;
+  expiresAt: string;
+  /** `/api/v1/me/exports/<id>/download` once ready: a 302 to the archive (signed in). */
+  downloadUrl: string | null;
 }
 
 export type ReportTargetType = 'post' | 'comment' | 'user' | 'event';
@@ -350,6 +363,13 @@ export interface Commands {
   'post:unlike': { input: { postId: string }; output: { liked: boolean; likeCount: number } };
   'user:follow': { input: { username: string }; output: { following: boolean; followerCount: number } };
   'user:unfollow': { input: { username: string }; output: { following: boolean; followerCount: number } };
+  'user:block': { input: { username: string }; output: { blocking: boolean } };
+  'user:unblock': { input: { username: string }; output: { blocking: boolean } };
+  'user:mute': {
+    input: { username: string; expiresAt?: string };
+    output: { muting: boolean; expiresAt: string | null };
+  };
+  'user:unmute': { input: { username: string }; output: { muting: boolean; expiresAt: string | null } };
   'event:join': {
     input: { eventId: string };
     output: { status: ParticipationStatus | null; goingCount: number; waitlistCount: number };
@@ -384,10 +404,3 @@ export type ServerToClientEvents = {
 
 /** Header carrying the newest relayed `seq` read before a GET's data (snapshot → stream). */
 export const SEQ_HEADER = 'X-Plaza-Seq';
-  'user:block': { input: { username: string }; output: { blocking: boolean } };
-  'user:unblock': { input: { username: string }; output: { blocking: boolean } };
-  'user:mute': {
-    input: { username: string; expiresAt?: string };
-    output: { muting: boolean; expiresAt: string | null };
-  };
-  'user:unmute': { input: { username: string }; output: { muting: boolean; expiresAt: string | null } };

@@ -50,6 +50,8 @@ export interface UsersTable {
   avatar_key: ColumnType<string | null, string | null | undefined, string | null>;
   /** Plain text, ≤ 500 characters (migration 0018). */
   bio: Generated<string>;
+  /** Set when the account was deleted: the row is a husk kept for the ledger (migration 0021). */
+  deleted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface SessionsTable {
@@ -332,7 +334,29 @@ export interface AuditLogTable {
   created_at: DefaultTimestamp;
 }
 
+export type ExportStatus = 'pending' | 'ready' | 'failed';
+
+/** A data export (migration 0021): a ZIP at `key` in the media store, removed at `expires_at`. */
+export interface ExportsTable {
+  id: string;
+  user_id: string;
+  status: ColumnType<ExportStatus, ExportStatus | undefined, ExportStatus>;
+  key: string;
+  bytes: ColumnType<number | null, number | null | undefined, number | null>;
+  created_at: DefaultTimestamp;
+  ready_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  expires_at: Timestamp;
+}
+
+/** Usernames of deleted accounts, never given out again (migration 0021). */
+export interface ReservedUsernamesTable {
+  username: string;
+  reserved_at: DefaultTimestamp;
+}
+
 export interface Database {
+  exports: ExportsTable;
+  reserved_usernames: ReservedUsernamesTable;
   reports: ReportsTable;
   audit_log: AuditLogTable;
   blocks: BlocksTable;

@@ -23,7 +23,9 @@ export type MaintenanceJob =
   | { task: 'media-sweep' }
   | { task: 'media-collect' }
   /** Mutes past their end are removed and their sockets hear the muted user again (server/safety). */
-  | { task: 'expire-mutes' };
+  | { task: 'expire-mutes' }
+  /** Data exports past their 7 days: the archive and its row go (server/account/export.ts). */
+  | { task: 'expire-exports' };
 
 /**
  * Settle whatever is pending (the deduplicated wake-up), settle one transfer alone (job id = transfer id:
@@ -42,8 +44,14 @@ export type ReminderJob =
   | { task: 'send'; eventId: string; userId: string; startsAt: string }
   | { task: 'reconcile' };
 
-/** Process one completed upload (job id = `process:<media id>`, so a repeated `complete` is one job). */
+/** Process one completed upload (job id = `process-<media id>`: BullMQ refuses a `:` in custom ids, so a repeated `complete` is one job). */
 export type MediaJob = { task: 'process'; mediaId: string };
+
+/**
+ * Account lifecycle: build one data export (job id = `export_<id>`), or remove what a deleted account
+ * left (job id = `delete_<user id>`; in ordered batches, resumable: a rerun finds less to do).
+ */
+export type AccountJob = { task: 'export'; exportId: string } | { task: 'delete'; userId: string };
 
 /** Queue name → job payload. Adding a queue here makes the worker's handler map incomplete until it's handled. */
 export interface JobPayloads {
@@ -52,11 +60,12 @@ export interface JobPayloads {
   transfers: TransferJob;
   reminders: ReminderJob;
   media: MediaJob;
+  account: AccountJob;
 }
 
 export type QueueName = keyof JobPayloads;
 
-export const QUEUE_NAMES: readonly QueueName[] = ['email', 'maintenance', 'transfers', 'reminders', 'media'];
+export const QUEUE_NAMES: readonly QueueName[] = ['email', 'maintenance', 'transfers', 'reminders', 'media', 'account'];
 
 export const isQueueName = (name: string): name is QueueName =>
   (QUEUE_NAMES as readonly string[]).includes(name);

@@ -70,6 +70,9 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (isUnavailable(error)) return new AppError('unavailable', 'A backing service is unavailable, try again');
   if (isRefusedValue(error)) return new AppError('validation_failed', 'A value is not valid here');
+  // Raised by the database for anything new in the name of a deleted account (migration 0021).
+  if ((error as { code?: unknown } | null)?.code === 'PZ401')
+    return new AppError('unauthenticated', 'This account has been deleted');
   return new AppError('internal', 'Something went wrong on our side');
 }
 

@@ -38,9 +38,12 @@ export async function checkLedger(db: Db): Promise<LedgerSummary> {
     expect(t.entries, `${t.status} transfer ${t.id}`).toBe(t.status === 'completed' ? 2 : 0);
 
   // Seen once too: one notification and one settlement push per settled transfer (plus the creation push).
+  // A deleted account's notifications went with it (server/account/deletion.ts): none is expected there.
   const { rows: noisy } = await sql<{ id: string; notes: number; pushes: number }>`
-    select t.id, coalesce(n.c, 0) as notes, coalesce(e.c, 0) as pushes
+    select t.id, coalesce(n.c, 0) + (case when r.deleted_at is null then 0 else 1 end) as notes,
+      coalesce(e.c, 0) as pushes
     from transfers t
+    join users r on r.id = t.to_user_id
     left join (select dedupe_key, count(*) as c from notifications group by dedupe_key) n
       on n.dedupe_key = 'transfer:' || t.id
     left join (select data->'transfer'->>'id' as id, count(*) as c from event_log
