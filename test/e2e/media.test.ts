@@ -24,7 +24,15 @@ let browser: Browser;
 const errors: string[] = [];
 const screenshots = path.resolve('test-output/screenshots');
 
-async function open(user: TestUser | null, server: PlazaProcess, at: string, width = 1280, height = 800) {
+async function open(
+  user: TestUser | null,
+  server: PlazaProcess,
+  at: string,
+  width = 1280,
+  height = 800,
+  /** Pages without a live script (participants) never say they are live. */
+  live = true,
+) {
   const context = await browser.newContext({ viewport: { width, height } });
   if (user) {
     await context.addCookies([
@@ -38,7 +46,7 @@ async function open(user: TestUser | null, server: PlazaProcess, at: string, wid
     if (m.type() === 'error') errors.push(m.text());
   });
   await page.goto(`${server.url}${at}`);
-  await page.waitForSelector('body[data-live="ready"]');
+  if (live) await page.waitForSelector('body[data-live="ready"]');
   return page;
 }
 
@@ -207,6 +215,68 @@ describe('photos in posts, in Chromium', () => {
     await page.waitForURL(`${a.url}/events/${id}`);
     expect((await plaza.events.get(id)).cover).toBeNull();
     expect(await page.locator('img.event-cover').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it('screenshots: 1, 3 and 4 photos, a picker mid-upload, avatars on a profile and participants, desktop and phone', async () => {
+    const author = await createUser(ctx.db, { displayName: 'Grace Hopper' });
+    const guest = await createUser(ctx.db, { displayName: 'Alan Turing' });
+    const plaza = createClient({ url: front.url, token: author.token });
+    const upload = async (w: number, h: number, seed: number, description = '') =>
+      plaza.media.upload(new Blob([new Uint8Array(await photoJpeg(w, h, seed))], { type: 'image/jpeg' }), {
+        description,
+      });
+    await plaza.me.setAvatar((await upload(600, 600, 7)).id);
+    const one = [await upload(1600, 900, 8, 'A wide street')];
+    const three = await Promise.all([upload(800, 1200, 9), upload(1200, 800, 10), upload(1000, 1000, 11)]);
+    const four = await Promise.all([1, 2, 3, 4].map((n) => upload(900, 700, 11 + n, `Photo ${n}`)));
+    await plaza.posts.create(
+      '',
+      one.map((m) => m.id),
+    );
+    await plaza.posts.create(
+      'Three of them',
+      three.map((m) => m.id),
+    );
+    await plaza.posts.create(
+      'Four of them',
+      four.map((m) => m.id),
+    );
+    const event = await plaza.events.create({
+      title: 'Picnic',
+      description: 'In the park.',
+      startsAt: '2027-05-01T10:00:00Z',
+      endsAt: '2027-05-01T14:00:00Z',
+      coverMediaId: (await upload(1600, 1000, 20)).id,
+    });
+    await createClient({ url: a.url, token: guest.token }).events.join(event.id);
+
+    mkdirSync(screenshots, { recursive: true });
+    for (const [size, width, height] of [
+      ['desktop', 1280, 800],
+      ['phone', 390, 844],
+    ] as const) {
+      for (const [name, at] of [
+        ['feed', '/'],
+        ['profile', `/u/${author.username}`],
+        ['participants', `/events/${event.id}/participants`],
+        ['events', '/events'],
+      ] as const) {
+        const page = await open(guest, a, at, width, height, name !== 'participants');
+        await page.waitForLoadState('networkidle');
+        await page.screenshot({ path: path.join(screenshots, `media-${name}-${size}.png`), fullPage: true });
+        await page.context().close();
+      }
+      const composer = await open(author, a, '/', width, height);
+      await composer.setInputFiles('#composer [data-photo-input]', [
+        { name: 'a.jpg', mimeType: 'image/jpeg', buffer: await photoJpeg(1200, 900, 30) },
+        { name: 'b.jpg', mimeType: 'image/jpeg', buffer: await photoJpeg(900, 1200, 31) },
+      ]);
+      await composer.locator('#composer .photo-item').nth(1).waitFor();
+      await composer.locator('#composer .photo-item textarea').first().fill('A quiet morning');
+      await composer.screenshot({ path: path.join(screenshots, `media-composer-${size}.png`) });
+      await composer.context().close();
+    }
     expect(errors).toEqual([]);
   });
 });
