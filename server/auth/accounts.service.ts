@@ -207,8 +207,13 @@ export async function login(ctx: AuthContext, input: LoginInput, client: ClientI
   );
   // Unknown user and wrong password: the same work (a dummy hash) and the same answer.
   if (!(await verifyPassword(user?.password_hash ?? null, input.password)) || !user) {
-    // The owner's security log shows the guess; an unknown account has no log (the answer is the same).
-    if (user) await recordSecurityEvent(ctx.db, { userId: user.id, type: 'login_failed', ...client });
+    // The owner's security log shows the guess; an unknown account has no log. Not awaited: the answer
+    // must not wait on a write that only existing accounts make (timing would tell which exist).
+    if (user) {
+      recordSecurityEvent(ctx.db, { userId: user.id, type: 'login_failed', ...client }).catch(
+        (error: unknown) => ctx.logger.warn({ err: error }, 'could not record a failed login'),
+      );
+    }
     throw invalidCredentials();
   }
   // Only someone who knows the password learns these.
