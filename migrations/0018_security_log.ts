@@ -46,7 +46,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`delete from notifications where type = 'new_sign_in'`.execute(db);
+  await sql`delete from notifications where type in ('report_resolved', 'new_sign_in', 'export_ready')`.execute(
+    db,
+  );
   await sql`alter table notifications drop constraint notifications_type_check`.execute(db);
   await sql
     .raw(`alter table notifications add constraint notifications_type_check
