@@ -1,5 +1,6 @@
 // SQL of blocks and mutes: the rows, who is hidden from whom, and the filter every feed query applies.
 import { type RawBuilder, sql } from 'kysely';
+import { batchedLookup } from '../db/batched-lookup.ts';
 import type { Executor, Trx } from '../db/database.ts';
 import type { TimeKey } from '../lib/time-cursor.ts';
 import { type ProfileRow, profiles } from '../social/social.repository.ts';
@@ -95,15 +96,33 @@ export async function pairState(
   return { aHidesB: row?.a_hides_b ?? false, bHidesA: row?.b_hides_a ?? false };
 }
 
-/** Everyone whose content `userId` must not get: blocked either way, or muted by them and not expired. */
-export async function hiddenUserIds(db: Executor, userId: string): Promise<string[]> {
-  const { rows } = await sql<{ id: string }>`
+/**
+ * Whom each user must not get content from: blocked either way, or muted by them and not expired. Read at
+ * every authenticated connect, so the connects of one turn share one query (a reconnect storm).
+ */
+const hiddenByUser = batchedLookup<string, string[]>(async (db, userIds) => {
+  const { rows } = await sql<{ user_id: string; other_id: string }>`
     /* prepare:hidden-users */
-    select blocked_id as id from blocks where blocker_id = ${userId}::uuid
-    union select blocker_id from blocks where blocked_id = ${userId}::uuid
-    union select muted_id from mutes
-      where muter_id = ${userId}::uuid and (expires_at is null or expires_at > now())`.execute(db);
-  return rows.map((row) => row.id);
+    select blocker_id as user_id, blocked_id as other_id from blocks where blocker_id = any(${userIds as string[]}::uuid[])
+    union all
+    select blocked_id, blocker_id from blocks where blocked_id = any(${userIds as string[]}::uuid[])
+    union all
+    select muter_id, muted_id from mutes
+    where muter_id = any(${userIds as string[]}::uuid[]) and (expires_at is null or expires_at > now())`.execute(
+    db,
+  );
+  const found = new Map<string, Set<string>>();
+  for (const row of rows) {
+    const set = found.get(row.user_id);
+    if (set) set.add(row.other_id);
+    else found.set(row.user_id, new Set([row.other_id]));
+  }
+  return new Map([...found].map(([userId, others]) => [userId, [...others]]));
+});
+
+/** Everyone whose content `userId` must not get (their sockets' `hide:` rooms). */
+export async function hiddenUserIds(db: Executor, userId: string): Promise<string[]> {
+  return (await hiddenByUser(db, userId)) ?? [];
 }
 
 /** True when `blockerId` blocks `blockedId`. */

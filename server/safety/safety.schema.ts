@@ -5,12 +5,10 @@ import { UserSchema, usernameSchema } from '../social/social.schema.ts';
 export const blockInputSchema = z.object({ username: usernameSchema });
 export type BlockInput = z.infer<typeof blockInputSchema>;
 
-const expiresAt = z.iso
-  .datetime({ offset: true })
-  .openapi({
-    description: 'When the mute ends by itself; absent: until unmuted',
-    example: '2030-05-01T18:00:00Z',
-  });
+const expiresAt = z.iso.datetime({ offset: true }).openapi({
+  description: 'When the mute ends by itself; absent: until unmuted',
+  example: '2030-05-01T18:00:00Z',
+});
 
 /** The body of `PUT /users/:username/mute` (optional as a whole). */
 export const muteBodySchema = z.object({ expiresAt: expiresAt.optional() });
