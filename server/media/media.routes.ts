@@ -1,6 +1,7 @@
 // REST of media (API.md "Media") and the instance's limits (API.md "Instance").
 import { readFileSync } from 'node:fs';
 import { createRoute } from '@hono/zod-openapi';
+import { BIO_MAX } from '../account/account.schema.ts';
 import { requireActor } from '../auth/session.middleware.ts';
 import { COMMENT_BODY_MAX } from '../comments/comments.schema.ts';
 import type { Deps } from '../deps.ts';
@@ -22,8 +23,6 @@ import { completeMedia, createMedia, deleteMedia, getMedia, updateMedia } from '
 
 const tags = ['Media'];
 const signedIn = requireActor;
-/** API.md "Profiles and account self-service": a bio is at most this long. */
-export const BIO_MAX = 500;
 export const FEATURES = [
   'posts',
   'comments',
