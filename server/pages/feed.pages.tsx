@@ -8,6 +8,7 @@ import { CommentItem } from './components/comment-item.tsx';
 import { nounFor } from './components/format.ts';
 import { PhotoPicker } from './components/photo-picker.tsx';
 import { PostCard, signInHref } from './components/post-card.tsx';
+import { ReportForm } from './components/report-form.tsx';
 import { Time } from './components/time.tsx';
 import { takeFlash } from './flash.ts';
 import { Layout, type Viewer } from './layout.tsx';
@@ -138,8 +139,8 @@ export const homePage = (deps: PageDeps, c: Context<AppEnv>) => listPage(deps, c
 
 /** The author edits; the author or a moderator deletes, behind a second, deliberate click. */
 function PostManage({ post, viewer }: { post: Post; viewer: Viewer | null }) {
-  const mine = viewer?.username === post.author.username;
-  if (!mine && !isModerator(viewer)) return null;
+  if (!viewer) return null;
+  const mine = viewer.username === post.author.username;
   return (
     <div class="manage">
       {mine ? (
@@ -155,6 +156,15 @@ function PostManage({ post, viewer }: { post: Post; viewer: Viewer | null }) {
           </form>
         </details>
       ) : null}
+      {mine || isModerator(viewer) ? <DeletePost post={post} mine={mine} /> : null}
+      {mine ? null : <ReportForm type="post" id={post.id} back={`/posts/${post.id}`} />}
+    </div>
+  );
+}
+
+function DeletePost({ post, mine }: { post: Post; mine: boolean }) {
+  return (
+    <>
       <details id="delete-post" class="confirm">
         <summary>Delete…</summary>
         <form id="delete-form" method="post" action={`/posts/${post.id}/delete`} class="confirm-form">
@@ -168,7 +178,7 @@ function PostManage({ post, viewer }: { post: Post; viewer: Viewer | null }) {
           <div class="error" role="alert" />
         </form>
       </details>
-    </div>
+    </>
   );
 }
 
@@ -205,7 +215,12 @@ export async function postPage(deps: PageDeps, c: Context<AppEnv>) {
       <h2 id="comments-heading">Comments</h2>
       <ul id="comments" class="list" aria-labelledby="comments-heading">
         {items.map((comment) => (
-          <CommentItem comment={comment} canDelete={canDelete(comment)} back={back} />
+          <CommentItem
+            comment={comment}
+            canDelete={canDelete(comment)}
+            canReport={viewer !== null && comment.author.username !== viewer.username}
+            back={back}
+          />
         ))}
       </ul>
       {viewer ? (
@@ -223,6 +238,55 @@ export async function postPage(deps: PageDeps, c: Context<AppEnv>) {
         </p>
       )}
     </Layout>,
+  );
+}
+
+interface SafetyState {
+  blocking: boolean;
+  muting: boolean;
+}
+
+/** Whether the viewer blocks or mutes this user (their first 100 of each: enough for a person's lists). */
+async function safetyStateOf(deps: PageDeps, c: Context<AppEnv>, userId: string): Promise<SafetyState> {
+  const [blocks, mutes] = await Promise.all([
+    deps.callApi<Page<User>>(c, '/me/blocks?limit=100'),
+    deps.callApi<Page<User>>(c, '/me/mutes?limit=100'),
+  ]);
+  const has = (list: typeof blocks) => list.status === 200 && list.data.items.some((x) => x.id === userId);
+  return { blocking: has(blocks), muting: has(mutes) };
+}
+
+/** Mute, block and report, each a form (they work without the script); block and report ask twice. */
+function SafetyActions({ user, state, back }: { user: User; state: SafetyState; back: string }) {
+  return (
+    <div class="manage safety-actions">
+      <form method="post" action={`/u/${user.username}/${state.muting ? 'unmute' : 'mute'}`} id="mute-form">
+        <input type="hidden" name="back" value={back} />
+        <button type="submit" class="secondary" aria-pressed={state.muting ? 'true' : 'false'}>
+          {state.muting ? 'Unmute' : 'Mute'}
+        </button>
+      </form>
+      {state.blocking ? (
+        <form method="post" action={`/u/${user.username}/unblock`} id="block-form">
+          <input type="hidden" name="back" value={back} />
+          <button type="submit" class="secondary" aria-pressed="true">
+            Unblock
+          </button>
+        </form>
+      ) : (
+        <details class="confirm" id="block">
+          <summary>Block…</summary>
+          <form method="post" action={`/u/${user.username}/block`} class="confirm-form" id="block-form">
+            <input type="hidden" name="back" value={back} />
+            <span>Block @{user.username}? Neither of you will see the other, and follows end.</span>{' '}
+            <button type="submit" class="danger">
+              Block
+            </button>
+          </form>
+        </details>
+      )}
+      <ReportForm type="user" id={user.id} back={back} />
+    </div>
   );
 }
 
@@ -262,6 +326,8 @@ export async function profilePage(deps: PageDeps, c: Context<AppEnv>) {
   const u = user.data;
   const path = `/u/${u.username}`;
   const back = hereOf(c);
+  const other = viewer !== null && viewer.username !== u.username;
+  const safety = other ? await safetyStateOf(deps, c, u.id) : null;
   const items = posts.status === 200 ? posts.data.items : [];
   return c.html(
     <Layout
@@ -295,6 +361,7 @@ export async function profilePage(deps: PageDeps, c: Context<AppEnv>) {
             <strong>{numberOf(u.followingCount)}</strong> following
           </span>
         </div>
+        {safety ? <SafetyActions user={u} state={safety} back={back} /> : null}
         {viewer ? null : (
           <p class="signin-prompt">
             <a href={signInHref(back)}>Sign in to follow @{u.username}</a>

@@ -67,6 +67,11 @@ export function Layout(props: LayoutProps) {
                     {l.label}
                   </a>
                 ))}
+              {props.viewer?.role === 'moderator' || props.viewer?.role === 'admin' ? (
+                <a href="/moderation" aria-current={props.path === '/moderation' ? 'page' : undefined}>
+                  Moderation
+                </a>
+              ) : null}
             </nav>
             <div class="account">
               {props.viewer ? (

@@ -116,6 +116,7 @@ export async function postPage(ctx: PageContext): Promise<void> {
         back: here(),
         canDelete:
           ctx.user !== '' && (moderator || ctx.user === postAuthor || ctx.user === comment.author.username),
+        canReport: ctx.user !== '' && ctx.user !== comment.author.username,
       }),
       `comment-${comment.id}`,
       'beforeend',

@@ -7,6 +7,7 @@ import { feedPage, postPage, profilePage } from './feed.ts';
 import { wireCounters } from './limits.ts';
 import { keepTimesLocal } from './localize.ts';
 import { keepPlaceholders } from './media-placeholders.ts';
+import { moderationPage } from './moderation.ts';
 import { notificationsPage, walletPage } from './wallet.ts';
 
 const statusLabel: Record<LiveStatus, string> = {
@@ -28,6 +29,7 @@ const livePages: Record<string, (ctx: PageContext) => Promise<void>> = {
   'event-form': eventFormPage,
   wallet: walletPage,
   notifications: notificationsPage,
+  moderation: moderationPage,
 };
 
 const accountPages = ['login', 'register', 'verify', 'reset-password'];

@@ -2,15 +2,19 @@
 // <details> so deleting takes a second, deliberate click, with or without the script.
 import type { Comment } from '@plaza/client/protocol';
 import { Avatar } from './avatar.tsx';
+import { ReportForm } from './report-form.tsx';
 import { Time } from './time.tsx';
 
 export function CommentItem({
   comment,
   canDelete = false,
+  canReport = false,
   back = `/posts/${comment.postId}`,
 }: {
   comment: Comment;
   canDelete?: boolean;
+  /** Signed in and not its author. */
+  canReport?: boolean;
   back?: string;
 }) {
   return (
@@ -32,6 +36,9 @@ export function CommentItem({
             </button>
           </form>
         </details>
+      ) : null}
+      {canReport ? (
+        <ReportForm type="comment" id={comment.id} back={`${back}#comment-${comment.id}`} />
       ) : null}
     </li>
   );
