@@ -2,6 +2,7 @@
 import type { Deps } from '../deps.ts';
 import { notFound, unauthenticated } from '../lib/errors.ts';
 import { exactTopic, idTopic, type TopicRegistry } from '../realtime/topics.ts';
+import { postOfBlocker } from '../safety/safety.repository.ts';
 import { followeeIds } from '../social/social.repository.ts';
 import { postExists } from './posts.repository.ts';
 import { authorRoom, homeRoom, postRoom } from './posts.rooms.ts';
@@ -24,8 +25,10 @@ export function feedTopics(registry: TopicRegistry, deps: Pick<Deps, 'db'>): Top
     .register({
       match: idTopic('post:'),
       // Batched: the post topics of one subscribe are checked with one query.
-      rooms: async (postId) => {
+      rooms: async (postId, actor) => {
         if (!(await postExists(deps.db, postId))) throw notFound('Post');
+        // A blocker's post is not found for the blocked, live as by REST.
+        if (actor && (await postOfBlocker(deps.db, `${postId}:${actor.userId}`))) throw notFound('Post');
         return [postRoom(postId)];
       },
     });

@@ -31,6 +31,31 @@ export function visibleBetween(
     ))`;
 }
 
+/** True when neither of `viewerId` and the user in `userColumn` blocked the other (lists of users). */
+export function unblockedWith(viewerId: string | null, userColumn: string): RawBuilder<boolean> {
+  if (!viewerId) return sql<boolean>`true`;
+  const user = sql.ref(userColumn);
+  return sql<boolean>`not exists (
+      select 1 from blocks ub
+      where (ub.blocker_id = ${viewerId}::uuid and ub.blocked_id = ${user})
+         or (ub.blocker_id = ${user} and ub.blocked_id = ${viewerId}::uuid)
+    )`;
+}
+
+/**
+ * Posts whose author blocks the viewer, among those asked (`<post id>:<viewer id>` keys): a `post:<id>`
+ * subscription of the blocked is refused like the post itself. The subscribes of one turn share one query.
+ */
+export const postOfBlocker = batchedLookup<string, true>(async (db, keys) => {
+  const pairs = keys.map((key) => key.split(':') as [string, string]);
+  const { rows } = await sql<{ key: string }>`
+    select p.id || ':' || k.viewer as key
+    from unnest(${pairs.map((p) => p[0])}::uuid[], ${pairs.map((p) => p[1])}::uuid[]) as k (post, viewer)
+    join posts p on p.id = k.post
+    join blocks b on b.blocker_id = p.author_id and b.blocked_id = k.viewer`.execute(db);
+  return new Map(rows.map((row) => [row.key, true as const]));
+});
+
 /**
  * Serialises the safety changes of one pair of users (either order): the hide state each records in the
  * event log is then the state as of its commit, so applying those records in commit order ends right.

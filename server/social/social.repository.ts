@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { batchedLookup } from '../db/batched-lookup.ts';
 import type { Executor } from '../db/database.ts';
 import type { TimeKey } from '../lib/time-cursor.ts';
+import { unblockedWith } from '../safety/safety.repository.ts';
 
 export interface ProfileRow {
   id: string;
@@ -156,7 +157,9 @@ export async function listFollowPage(
   let query = profiles(db, viewerId)
     .innerJoin('follows as fw', `fw.${other}`, 'u.id')
     .select('fw.created_at as followed_at')
-    .where(`fw.${self}`, '=', userId);
+    .where(`fw.${self}`, '=', userId)
+    // Users who blocked the viewer, or whom the viewer blocked, are left out of the list.
+    .where(unblockedWith(viewerId, 'u.id'));
   if (after) {
     query = query.where((eb) =>
       eb(eb.refTuple('fw.created_at', `fw.${other}`), '<', eb.tuple(after.at, after.id)),

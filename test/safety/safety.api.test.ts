@@ -160,6 +160,21 @@ describe('blocks', () => {
     ).toHaveLength(2);
   });
 
+  it('leaves each out of the follower and following lists the other reads', async () => {
+    const [ann, ben] = await pair();
+    const carl = await createUser(ctx.db);
+    await h.json('PUT', `/users/${carl.username}/follow`, ann);
+    await h.json('PUT', `/users/${carl.username}/follow`, ben);
+    await h.json('PUT', `/users/${ben.username}/block`, ann);
+    const followers = async (viewer: TestUser) =>
+      (await h.json<Page<User>>('GET', `/users/${carl.username}/followers`, viewer))[1].items.map(
+        (u) => u.id,
+      );
+    expect(await followers(ann)).toEqual([ann.id]);
+    expect(await followers(ben)).toEqual([ben.id]);
+    expect((await followers(carl)).sort()).toEqual([ann.id, ben.id].sort());
+  });
+
   it('stops notifications caused by the other, both ways', async () => {
     const [blocker, blocked] = await pair();
     const blockedPost = await h.writePost(blocked, 'a post of the blocked');

@@ -101,6 +101,14 @@ describe('blocks, live', () => {
     expect(postBodies(resumedOnB)).toEqual(['from the blocker', 'marker 1']);
     expect(postBodies(resumedBlockedOnA)).toEqual(['from the blocked', 'marker 1']);
 
+    // The blocker's post is not found live either: its topic is refused to the blocked.
+    const blockerPost = await writePost(a.url, blocker, 'a post of the blocker');
+    const refusal = await blockedOnB.live.command('subscribe', { topics: [`post:${blockerPost.id}`] }).then(
+      () => null,
+      (error: unknown) => error as { code?: string },
+    );
+    expect(refusal?.code).toBe('not_found');
+
     // Comments too, on a third party's post.
     const carlPost = await writePost(a.url, carl, 'carl asks');
     const watching = await live(b.url, blocker, [`post:${carlPost.id}`]);
