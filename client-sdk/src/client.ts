@@ -189,8 +189,8 @@ export class PlazaClient {
     export: () => this.http.send<DataExport>('POST', '/me/export'),
     /** Your exports of the last 7 days, newest first. */
     exports: () => this.http.get<DataExport[]>('/me/exports'),
-    /** Where to send the browser for an export: it answers a 302 to the archive (signed in). */
-    downloadExport: (exportId: string) => `${this.options.url.replace(/\/+$/, '')}/api/v1/me/exports/${segment(exportId)}/download`,
+    /** Where the archive is: the route's 302 not followed, its presigned URL (valid 5 minutes). */
+    downloadExport: (exportId: string) => this.http.location(`/me/exports/${segment(exportId)}/download`),
     /** Deletes the account (202): every session ends; 409 while money, pending transfers or joined events remain. */
     delete: (password: string) => this.http.send<null>('DELETE', '/me', { password }),
   });

@@ -78,6 +78,35 @@ export class HttpTransport {
     return { data: parsed as T, status: res.status, seq: seq === null ? null : Number(seq) };
   }
 
+  /**
+   * A GET that answers a redirect, not followed: where it points (`Location`, absolute). A browser's fetch
+   * hides a manual redirect's target (an opaque redirect): then the route's own URL, which a signed-in
+   * browser can navigate to. A fetch that followed the redirect anyway answers with where it ended.
+   */
+  async location(path: string): Promise<string> {
+    const url = new URL(this.base + path);
+    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const res = await this.fetchImpl(url, {
+      method: 'GET',
+      headers,
+      redirect: 'manual',
+      credentials: this.options.credentials ?? 'same-origin',
+    });
+    if (res.type === 'opaqueredirect') return url.href;
+    const location = res.headers.get('location');
+    if (res.status >= 300 && res.status < 400 && location) return new URL(location, url).href;
+    if (res.ok) return res.url || url.href;
+    let parsed: unknown = null;
+    try {
+      parsed = JSON.parse(await res.text());
+    } catch {
+      // Not the contract's JSON: the status says it.
+    }
+    if (isErrorBody(parsed)) throw new PlazaError(parsed.error, res.status);
+    throw new PlazaError({ code: 'internal', message: `HTTP ${res.status}` }, res.status);
+  }
+
   async get<T>(path: string, query?: Query): Promise<T> {
     return (await this.request<T>('GET', path, { query })).data;
   }

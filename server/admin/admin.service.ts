@@ -50,8 +50,9 @@ async function applyRole(
 }
 
 /**
- * Suspends `username`: login is refused from now on and every session dies at once (same transaction),
- * sockets included. Only someone of a higher role may do it; suspending twice is harmless.
+ * Suspends `username`: every session dies at once (same transaction), sockets included; from now on a
+ * sign-in gives a session that may only export the data and delete the account (auth/suspended.ts). Only
+ * someone of a higher role may do it; suspending twice is harmless.
  */
 export async function suspendUser(deps: AdminDeps, actor: Actor, username: string): Promise<void> {
   const user = await findUserByUsername(deps.db, username);
@@ -109,6 +110,8 @@ export async function unsuspendUser(deps: AdminDeps, actor: Actor, username: str
       });
     }
   });
+  // Sessions signed in while suspended are cached as suspended: forget them so they are whole again at once.
+  await forgetSessions(deps, { userIds: [user.id] });
 }
 
 /** For the CLI: sets a role with no actor (whoever runs it owns the database). Null when the user is unknown. */

@@ -6,7 +6,7 @@ import type { Executor, Trx } from '../db/database.ts';
 import type { CodePurpose, UserRow } from '../db/schema.ts';
 import { forgetSessions } from '../deps.ts';
 import { networkOf } from '../http/client-ip.ts';
-import { AppError, forbidden } from '../lib/errors.ts';
+import { AppError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { mediaStoreOf } from '../media/store.factory.ts';
 import {
@@ -40,7 +40,6 @@ const holdsNames = (user: UserRow | undefined, createdBefore: Date): boolean =>
 
 const invalidCredentials = () => new AppError('invalid_credentials', 'Wrong login or password');
 const invalidCode = () => new AppError('invalid_code', 'The code is wrong or has expired');
-const suspended = () => forbidden('This account is suspended');
 const conflict = (field: 'email' | 'username') =>
   new AppError('conflict', `This ${field} is already taken`, { field });
 
@@ -156,7 +155,6 @@ export async function verifyEmail(
   client: ClientInfo,
 ): Promise<SignedIn> {
   const user = await redeemCode(ctx, input, 'verify_email', client, async (trx, user) => {
-    if (user.suspended_at) throw suspended();
     await markEmailVerified(trx, user.id);
     return user;
   });
@@ -168,12 +166,12 @@ export async function verifyEmail(
   );
 }
 
-/** 202 whatever the address: only an unverified, active account gets a new code. */
+/** 202 whatever the address: only an unverified account gets a new code. */
 export async function resendVerification(ctx: AuthContext, email: string, client: ClientInfo): Promise<void> {
   await ctx.limits.resendPerIp.consume(client.ip);
   await ctx.limits.resendPerEmail.consume(accountKey(email));
   const user = await findUserByEmail(ctx.db, email);
-  if (!user || user.email_verified_at || user.suspended_at) return;
+  if (!user || user.email_verified_at) return;
   const code = await issueCodeUnlessGone(ctx, user.id, 'verify_email');
   if (code) await queueAccountEmail(ctx, verificationEmail(user, code));
 }
@@ -216,8 +214,8 @@ export async function login(ctx: AuthContext, input: LoginInput, client: ClientI
     }
     throw invalidCredentials();
   }
-  // Only someone who knows the password learns these.
-  if (user.suspended_at) throw suspended();
+  // Only someone who knows the password learns this. A suspended account signs in too: its session may only
+  // export and delete (auth/suspended.ts).
   if (!user.email_verified_at) {
     // The address to verify, for the sign-in page's link to /verify: the caller has proven the password.
     throw new AppError('email_not_verified', 'Verify your email first; a new code can be sent', {
@@ -235,7 +233,7 @@ export async function login(ctx: AuthContext, input: LoginInput, client: ClientI
   return signedIn;
 }
 
-/** 202 whatever the address (no enumeration): a known, active account gets a one-time sign-in code. */
+/** 202 whatever the address (no enumeration): a known account (suspended too) gets a one-time sign-in code. */
 export async function requestLoginCode(
   ctx: AuthContext,
   input: { email: string; captcha?: string | undefined },
@@ -245,7 +243,7 @@ export async function requestLoginCode(
   await consumeCaptcha(ctx.captcha, input.captcha);
   await ctx.limits.loginCodePerEmail.consume(accountKey(input.email));
   const user = await findUserByEmail(ctx.db, input.email);
-  if (!user || user.suspended_at) return;
+  if (!user) return;
   const code = await issueCodeUnlessGone(ctx, user.id, 'login');
   if (code) await queueAccountEmail(ctx, loginCodeEmail(user.email, code));
 }
@@ -261,7 +259,6 @@ export async function verifyLoginCode(
   client: ClientInfo,
 ): Promise<SignedIn> {
   const { user, claimed } = await redeemCode(ctx, input, 'login', client, async (trx, user) => {
-    if (user.suspended_at) throw suspended();
     const claimed = await verifyEmailDroppingPassword(trx, user.id);
     if (claimed) await revokeSessions(trx, { userId: user.id });
     return { user, claimed };

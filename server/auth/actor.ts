@@ -7,6 +7,8 @@ export interface Actor {
   username: string;
   sessionId: string;
   role: Role;
+  /** A suspended account: signed in, but only for what auth/suspended.ts allows (export, deletion, sign-out). */
+  suspended?: boolean;
 }
 
 const rank: Record<Role, number> = { member: 0, moderator: 1, admin: 2 };

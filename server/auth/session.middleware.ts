@@ -1,5 +1,6 @@
 // Who is calling: the session from `Authorization: Bearer` or the `plaza_session` cookie, as `c.var.actor`.
 // Cookie-authenticated unsafe requests must come from our own origin (CSRF); bearer ones are exempt.
+// A suspended account gets 403 on everything but what auth/suspended.ts allows, here and only here.
 import type { Role } from '@plaza/client/protocol';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
@@ -9,6 +10,7 @@ import { forbidden, unauthenticated } from '../lib/errors.ts';
 import { assertRole } from './actor.ts';
 import type { SessionCache } from './session-cache.ts';
 import { SESSION_COOKIE, validateSessionToken } from './sessions.ts';
+import { assertSuspendedMayUse } from './suspended.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -42,6 +44,7 @@ export function sessionMiddleware(deps: SessionMiddlewareDeps): MiddlewareHandle
       // A client that sends a token wants to be someone: a bad one is an error, not anonymity.
       if (!session) throw unauthenticated();
       c.set('actor', session.actor);
+      assertSuspendedMayUse(session.actor, c.req.method, c.req.path);
       return next();
     }
 
@@ -55,6 +58,7 @@ export function sessionMiddleware(deps: SessionMiddlewareDeps): MiddlewareHandle
       if (session) {
         c.set('actor', session.actor);
         if (session.refreshed) setSessionCookie(c, token, session.expiresAt, secure);
+        assertSuspendedMayUse(session.actor, c.req.method, c.req.path);
       } else {
         deleteCookie(c, SESSION_COOKIE, { path: '/' });
       }

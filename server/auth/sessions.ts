@@ -56,7 +56,8 @@ export async function createSession(db: Executor, userId: string, userAgent = ''
 }
 
 /**
- * The actor behind a token, or null for anything malformed, unknown, expired, or of a suspended user.
+ * The actor behind a token, or null for anything malformed, unknown or expired. A suspended user's actor is
+ * marked `suspended`: the session middleware admits it only where auth/suspended.ts allows.
  * With a `cache`, a session validated in the last few seconds costs no query (see session-cache.ts).
  */
 export async function validateSessionToken(
@@ -106,7 +107,6 @@ async function readSession(db: Executor, sessionId: string, secret: string): Pro
     await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
     return null;
   }
-  if (row.suspended_at) return null;
 
   let expiresAt = row.expires_at;
   const refreshed = expiresAt.getTime() - now < REFRESH_BELOW_MS;
@@ -119,7 +119,13 @@ async function readSession(db: Executor, sessionId: string, secret: string): Pro
       .execute();
   }
   return {
-    actor: { userId: row.user_id, username: row.username, sessionId, role: row.role as Role },
+    actor: {
+      userId: row.user_id,
+      username: row.username,
+      sessionId,
+      role: row.role as Role,
+      ...(row.suspended_at ? { suspended: true } : {}),
+    },
     expiresAt,
     refreshed,
   };

@@ -1,4 +1,5 @@
 // Socket handshake authentication: `auth.token`, else the session cookie; neither → anonymous, read-only.
+// A suspended account's socket is refused at the handshake (auth/suspended.ts: no taking part).
 import { parse } from 'hono/utils/cookie';
 import type { Db } from '../db/database.ts';
 import { unauthenticated } from '../lib/errors.ts';
@@ -7,6 +8,7 @@ import type { Actor } from './actor.ts';
 import { isSameOrigin } from './session.middleware.ts';
 import type { SessionCache } from './session-cache.ts';
 import { SESSION_COOKIE, validateSessionToken } from './sessions.ts';
+import { suspendedRefusal } from './suspended.ts';
 
 /** The token a socket's handshake presented: `auth.token`, else the session cookie. */
 function handshakeToken(socket: PlazaSocket): { token: string; cookie: boolean } | null {
@@ -28,13 +30,16 @@ export function socketAuthenticator(
     if (!presented.cookie) {
       const session = await validateSessionToken(db, presented.token, cache);
       if (!session) throw unauthenticated();
+      if (session.actor.suspended) throw suspendedRefusal();
       return session.actor;
     }
     // A cookie rides along with cross-site requests; only our own pages may use it.
     const host = socket.handshake.headers.host;
     const own = [publicUrl.origin, ...(host ? [`http://${host}`, `https://${host}`] : [])];
     if (!isSameOrigin(socket.handshake.headers, own)) return null;
-    return (await validateSessionToken(db, presented.token, cache))?.actor ?? null;
+    const actor = (await validateSessionToken(db, presented.token, cache))?.actor ?? null;
+    if (actor?.suspended) throw suspendedRefusal();
+    return actor;
   };
 }
 
@@ -60,6 +65,12 @@ export function socketActorRefresher(
     if (!session || session.actor.sessionId !== held.sessionId) {
       socket.disconnect(true);
       throw unauthenticated();
+    }
+    // Suspended since the handshake without its sessions revoked (suspension revokes them; a direct
+    // database change does not): the socket goes as a revoked one would.
+    if (session.actor.suspended) {
+      socket.disconnect(true);
+      throw suspendedRefusal();
     }
     socket.data.actor = session.actor;
     return session.actor;

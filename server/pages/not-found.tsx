@@ -31,8 +31,15 @@ export function ErrorPage(
   viewer: Viewer | null,
   status: number,
   message?: string,
+  /** A suspended account's refusal (auth/suspended.ts): it is pointed at what it may still do. */
+  suspended = false,
 ) {
-  const { title, text } = texts[status as Known] ?? texts[500];
+  const { title, text } = suspended
+    ? {
+        title: 'Your account is suspended',
+        text: 'A moderator suspended this account: you cannot post, comment, send money, follow people or join events. You can still export your data or delete your account.',
+      }
+    : (texts[status as Known] ?? texts[500]);
   return c.html(
     <Layout
       flash={takeFlash(c)}
@@ -48,23 +55,34 @@ export function ErrorPage(
         <h1>{title}</h1>
         <p>{message ?? text}</p>
         <p>Where to go from here:</p>
-        <ul class="error-links">
-          <li>
-            <a href="/">The feed</a>: everyone's latest posts
-          </li>
-          <li>
-            <a href="/events">Events</a>: what is coming up
-          </li>
-          {viewer ? (
+        {suspended ? (
+          <ul class="error-links">
             <li>
-              <a href={`/u/${viewer.username}`}>Your profile</a>
+              <a href="/settings#export">Export your data</a>
             </li>
-          ) : (
             <li>
-              <a href={`/login?next=${encodeURIComponent(c.req.path)}`}>Log in</a>
+              <a href="/settings#delete-account">Delete your account</a>
             </li>
-          )}
-        </ul>
+          </ul>
+        ) : (
+          <ul class="error-links">
+            <li>
+              <a href="/">The feed</a>: everyone's latest posts
+            </li>
+            <li>
+              <a href="/events">Events</a>: what is coming up
+            </li>
+            {viewer ? (
+              <li>
+                <a href={`/u/${viewer.username}`}>Your profile</a>
+              </li>
+            ) : (
+              <li>
+                <a href={`/login?next=${encodeURIComponent(c.req.path)}`}>Log in</a>
+              </li>
+            )}
+          </ul>
+        )}
       </section>
     </Layout>,
     status as Known,
@@ -84,6 +102,7 @@ export async function htmlErrorPage(deps: PageDeps, c: Context<AppEnv>, error: u
   const appError = toAppError(error);
   if (appError.code === 'internal') deps.logger?.error({ err: error, path: c.req.path }, 'page failed');
   // A dead link keeps the top bar of whoever is signed in; after a failure, reading more could fail too.
-  const viewer = appError.status === 404 ? await loadViewer(deps, c).catch(() => null) : null;
-  return ErrorPage(deps, c, viewer, appError.status);
+  const suspended = appError.details?.suspended === true;
+  const viewer = appError.status === 404 || suspended ? await loadViewer(deps, c).catch(() => null) : null;
+  return ErrorPage(deps, c, viewer, appError.status, undefined, suspended);
 }

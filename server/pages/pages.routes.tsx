@@ -9,6 +9,7 @@ import { eventFormRoutes } from './event-form.pages.tsx';
 import { eventPage, eventsPage } from './events.pages.tsx';
 import { feedForms } from './feed.forms.ts';
 import { feedPage, homePage, postPage, profilePage } from './feed.pages.tsx';
+import { accountDeletedPage } from './lifecycle-settings.tsx';
 import { moderationForms } from './moderation.forms.ts';
 import { moderationPage } from './moderation.pages.tsx';
 import { htmlErrorPage } from './not-found.tsx';
@@ -71,6 +72,7 @@ export function pageRoutes(deps: PageDeps): Hono<AppEnv> {
   accountForms(pages, deps);
   pages.get('/settings', (c) => settingsPage(deps, c));
   settingsForms(pages, deps);
+  pages.get('/account-deleted', (c) => accountDeletedPage(deps, c));
   pages.get('/moderation', (c) => moderationPage(deps, c));
   moderationForms(pages, deps);
   return pages;

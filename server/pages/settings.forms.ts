@@ -4,12 +4,14 @@ import type { AppEnv } from '../http/env.ts';
 import { avatarForms } from './avatar.forms.ts';
 import { setFlash } from './flash.ts';
 import { formRoute } from './forms.ts';
+import { lifecycleForms } from './lifecycle.forms.ts';
 import type { PageDeps } from './page-context.ts';
 import { refusalOf } from './refusals.ts';
 
 export function settingsForms(pages: Hono<AppEnv>, deps: PageDeps): void {
   accountSettingsForms(pages, deps);
   avatarForms(pages, deps);
+  lifecycleForms(pages, deps);
 
   formRoute(pages, deps, '/settings/sessions/:id/revoke', {
     call: (_fields, c) => ({

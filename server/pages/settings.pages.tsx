@@ -9,6 +9,12 @@ import { deviceOf } from './components/device.ts';
 import { Time } from './components/time.tsx';
 import { takeFlash } from './flash.ts';
 import { Layout } from './layout.tsx';
+import {
+  DeleteAccountSection,
+  ExportSection,
+  loadExports,
+  SuspendedSettings,
+} from './lifecycle-settings.tsx';
 import { loadViewer, type PageDeps } from './page-context.ts';
 
 export interface SessionItem {
@@ -43,6 +49,11 @@ export function SessionRow({ session }: { session: SessionItem }) {
 
 export async function settingsPage(deps: PageDeps, c: Context<AppEnv>) {
   if (!c.var.actor) return c.redirect('/login?next=%2Fsettings', 303);
+  if (c.var.actor.suspended) {
+    const [viewer, exports] = await Promise.all([loadViewer(deps, c), loadExports(deps, c)]);
+    return c.html(<SuspendedSettings deps={deps} c={c} viewer={viewer} exports={exports} />);
+  }
+  const exportsRead = loadExports(deps, c);
   const securityCursor = c.req.query('security');
   const [viewer, sessions, me, security] = await Promise.all([
     loadViewer(deps, c),
@@ -55,6 +66,7 @@ export async function settingsPage(deps: PageDeps, c: Context<AppEnv>) {
   ]);
   if (!viewer || sessions.status === 401 || me.status !== 200)
     return c.redirect('/login?next=%2Fsettings', 303);
+  const exports = await exportsRead;
   const securityPage = security.status === 200 ? security.data : { items: [], nextCursor: null };
   const items = sessions.status === 200 ? sessions.data.items : [];
   const others = items.filter((s) => !s.current).length;
@@ -76,6 +88,8 @@ export async function settingsPage(deps: PageDeps, c: Context<AppEnv>) {
         <a href="#email">Email</a>
         <a href="#sessions">Sessions</a>
         <a href="#security">Security log</a>
+        <a href="#export">Export</a>
+        <a href="#delete-account">Delete account</a>
       </nav>
       <ProfileSection me={me.data} />
       <AvatarSection me={me.data} />
@@ -105,6 +119,8 @@ export async function settingsPage(deps: PageDeps, c: Context<AppEnv>) {
         )}
       </section>
       <SecurityLogSection events={securityPage.items} nextCursor={securityPage.nextCursor} />
+      <ExportSection exports={exports} />
+      <DeleteAccountSection />
     </Layout>,
   );
 }

@@ -87,14 +87,22 @@ describe('password login', () => {
     expect(body.error).toMatchObject({ code: 'email_not_verified', details: { email: user.email } });
   });
 
-  it('refuses a suspended user with 403 forbidden', async () => {
+  it('signs a suspended user in to a session that may only export, delete and sign out', async () => {
     const user = await verifiedUser(h);
     await h.ctx.db.updateTable('users').set({ suspended_at: new Date() }).where('id', '=', user.id).execute();
     const res = await login(user.username, PASSWORD);
-    expect(res.status).toBe(403);
-    expect(await errorCode(res)).toBe('forbidden');
-    // The session it had is dead too.
-    expect((await h.call('GET', '/me', undefined, bearerOf(user))).status).toBe(401);
+    expect(res.status).toBe(200);
+    const session = await json<{ token: string }>(res);
+    expect((await h.call('GET', '/me', undefined, bearerOf(session))).status).toBe(200);
+    expect((await h.call('GET', '/me/exports', undefined, bearerOf(session))).status).toBe(200);
+    const refused = await h.call('POST', '/posts', { body: 'still here' }, bearerOf(session));
+    expect(refused.status).toBe(403);
+    const body = await json<{ error: { code: string; message: string } }>(refused);
+    expect(body.error.code).toBe('forbidden');
+    expect(body.error.message).toMatch(/suspended.*export.*delete.*\/settings/);
+    // The session it had before is held to the same rule.
+    expect((await h.call('GET', '/me', undefined, bearerOf(user))).status).toBe(200);
+    expect((await h.call('GET', '/notifications', undefined, bearerOf(user))).status).toBe(403);
   });
 
   it('needs a CAPTCHA', async () => {

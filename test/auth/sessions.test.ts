@@ -218,7 +218,7 @@ describe('admin', () => {
     expect(row.role).toBe('member');
   });
 
-  it('lets a moderator suspend a member: suspended_at set, sessions revoked, login refused', async () => {
+  it('lets a moderator suspend a member: suspended_at set, sessions revoked, a new login held to export and delete', async () => {
     const moderator = await createUser(h.ctx.db, { role: 'moderator' });
     const target = await verifiedUser(h);
     const res = await h.call('POST', `/admin/users/${target.username}/suspend`, undefined, bearer(moderator));
@@ -238,7 +238,22 @@ describe('admin', () => {
       password: PASSWORD,
       captcha: await h.captcha(),
     });
-    expect(attempt.status).toBe(403);
+    expect(attempt.status).toBe(200);
+    const session = await json<{ token: string }>(attempt);
+    expect((await h.call('GET', '/me', undefined, bearerOf(session))).status).toBe(200);
+    expect((await h.call('POST', '/me/export', undefined, bearerOf(session))).status).toBe(202);
+    const refused = await h.call('GET', '/auth/sessions', undefined, bearerOf(session));
+    expect(refused.status).toBe(403);
+    expect(await errorCode(refused)).toBe('forbidden');
+    // Lifted: the same session is whole again at once (the unsuspension forgets the cached actor).
+    const lifted = await h.call(
+      'POST',
+      `/admin/users/${target.username}/unsuspend`,
+      undefined,
+      bearer(moderator),
+    );
+    expect(lifted.status).toBe(204);
+    expect((await h.call('GET', '/auth/sessions', undefined, bearerOf(session))).status).toBe(200);
   });
 
   it('refuses suspension to members and against peers or higher roles', async () => {
