@@ -5,6 +5,7 @@ import type { AppEnv } from '../http/env.ts';
 import { Avatar } from './components/avatar.tsx';
 import { EventCard, EventCounts, ParticipationForm } from './components/event-card.tsx';
 import { formatMoney } from './components/format.ts';
+import { ReportForm } from './components/report-form.tsx';
 import { Time } from './components/time.tsx';
 import { takeFlash } from './flash.ts';
 import { Layout } from './layout.tsx';
@@ -113,6 +114,11 @@ export async function eventPage(deps: PageDeps, c: Context<AppEnv>) {
               Cancel event
             </a>
           </p>
+        ) : null}
+        {viewer && !organizer ? (
+          <div class="manage">
+            <ReportForm type="event" id={e.id} back={here} />
+          </div>
         ) : null}
       </article>
     </Layout>,

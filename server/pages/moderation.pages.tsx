@@ -87,7 +87,7 @@ export async function moderationPage(deps: PageDeps, c: Context<AppEnv>) {
           <input type="hidden" name="tab" value="users" />
           <label>
             Search
-            <input name="query" value={query} placeholder="name, @username or email" maxlength={100} />
+            <input name="query" value={query} placeholder="name, @username or email" />
           </label>
           <label>
             Role
@@ -143,7 +143,7 @@ export async function moderationPage(deps: PageDeps, c: Context<AppEnv>) {
           <input type="hidden" name="tab" value="audit" />
           <label>
             By (username)
-            <input name="actor" value={actor} maxlength={30} />
+            <input name="actor" value={actor} />
           </label>
           <label>
             Action

@@ -133,8 +133,8 @@ describe('feed pages in Chromium', () => {
     expect(await page.textContent(`#post-${post.id} .meta`)).toContain('edited');
 
     const comment = page.locator('.comment', { hasText: 'A comment to remove' });
-    await comment.locator('summary').click();
-    await comment.locator('button[type=submit]').click();
+    await comment.locator('.delete-comment summary').click();
+    await comment.locator('.delete-comment button[type=submit]').click();
     await expect.poll(() => comment.count()).toBe(0);
     await expect.poll(() => page.textContent(`#post-${post.id} .comment-link`)).toContain('0 comments');
 

@@ -119,6 +119,29 @@ describe('reporting from the pages, without the script', () => {
     expect(await page.locator('#block > summary').count()).toBe(1);
     await page.context().close();
   });
+
+  it('reports an event from its page', async () => {
+    const organizer = await createUser(ctx.db);
+    const me = await createUser(ctx.db);
+    const startsAt = new Date(Date.now() + 86_400_000);
+    const event = await createClient({ url: server.url, token: organizer.token }).events.create({
+      title: 'Pyramid scheme night',
+      description: 'Bring friends and money',
+      startsAt: startsAt.toISOString(),
+      endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+    });
+    const page = await open(me, `/events/${event.id}`, { script: false });
+    await page.click('details.report > summary');
+    await page.selectOption('.report-form select[name=category]', 'illegal');
+    await page.click('.report-form button[type=submit]');
+    await page.waitForURL(`${server.url}/events/${event.id}`);
+    expect(await flashOf(page)).toContain('moderators will review');
+    expect(await openReports(event.id)).toMatchObject([{ category: 'illegal' }]);
+    await page.context().close();
+    const own = await open(organizer, `/events/${event.id}`, { script: false });
+    expect(await own.locator('details.report').count()).toBe(0);
+    await own.context().close();
+  });
 });
 
 describe('/moderation', () => {
