@@ -278,6 +278,21 @@ export async function resolveOthersOnTarget(
     .execute();
 }
 
-export async function reportExists(db: Executor, id: string): Promise<boolean> {
-  return (await db.selectFrom('reports').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+export async function reportTarget(
+  db: Executor,
+  id: string,
+): Promise<{ type: ReportTargetType; id: string } | null> {
+  const row = await db
+    .selectFrom('reports')
+    .select(['target_type', 'target_id'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row ? { type: row.target_type, id: row.target_id } : null;
+}
+
+/** Resolutions of reports on one target take turns (a transaction-scoped advisory lock). */
+export async function lockTarget(trx: Trx, target: { type: ReportTargetType; id: string }): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`report-target:${target.type}:${target.id}`}, 0))`.execute(
+    trx,
+  );
 }

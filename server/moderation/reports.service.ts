@@ -32,8 +32,9 @@ import {
   findTarget,
   insertReport,
   listReportPage,
+  lockTarget,
   type ReportRow,
-  reportExists,
+  reportTarget,
   resolveIfOpen,
   resolveOthersOnTarget,
 } from './reports.repository.ts';
@@ -196,14 +197,17 @@ export async function resolveReport(
   const resolution = { action: input.action, note: input.note, resolvedBy: me.userId };
   const after: AfterCommit = { forgetUserId: null, collectMedia: false, closedEvent: null };
   const outcome = await deps.db.transaction().execute(async (trx) => {
+    // One resolution per target at a time: two moderators resolving two reports on the same target would
+    // otherwise each lock their own and wait for the other's (a deadlock); now the second waits, then finds
+    // its report resolved with the first.
+    const found = await reportTarget(trx, id);
+    if (!found) throw notFound('Report');
+    await lockTarget(trx, found);
     const report = await resolveIfOpen(trx, id, resolution);
     if (!report) {
-      if (await reportExists(trx, id)) {
-        throw new AppError('conflict', 'This report was already resolved by another moderator', {
-          reportId: id,
-        });
-      }
-      throw notFound('Report');
+      throw new AppError('conflict', 'This report was already resolved by another moderator', {
+        reportId: id,
+      });
     }
     const target = { type: report.target_type, id: report.target_id };
     const others = await resolveOthersOnTarget(trx, target, resolution);

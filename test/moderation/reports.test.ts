@@ -82,6 +82,15 @@ const auditFor = async (targetId: string) =>
     }>`select action, actor_id, note from audit_log where target_id = ${targetId}`.execute(ctx.db)
   ).rows;
 
+/** Server connections of this test's database waiting for a lock (row or advisory). */
+const waitingOnLocks = async () =>
+  (
+    await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and application_name = 'plaza-server' and wait_event_type = 'Lock'`.execute(
+      ctx.db,
+    )
+  ).rows[0]!.n;
+
 describe('POST /reports', () => {
   it('files a report with a snapshot, answers the open one again, and refuses yourself', async () => {
     const author = await createUser(ctx.db);
@@ -216,16 +225,23 @@ describe('resolving', () => {
     const watcher = await connectLive({ url: a.url, token: moderator2.token, topics: ['moderation'] });
 
     try {
-      const [one, two] = await Promise.all([
-        api<Report & ErrorBody>(a, 'POST', `/admin/reports/${first.data.id}/resolve`, moderator, {
-          action: 'remove_content',
-          note: 'Spam links are not allowed',
-        }),
-        api<Report & ErrorBody>(b, 'POST', `/admin/reports/${first.data.id}/resolve`, moderator2, {
-          action: 'dismiss',
-          note: 'looks fine',
-        }),
-      ]);
+      // The report's row is held until both requests wait on it: they really do arrive at once.
+      const held = await ctx.db.transaction().execute(async (trx) => {
+        await sql`select id from reports where id = ${first.data.id} for update`.execute(trx);
+        const requests = Promise.all([
+          api<Report & ErrorBody>(a, 'POST', `/admin/reports/${first.data.id}/resolve`, moderator, {
+            action: 'remove_content',
+            note: 'Spam links are not allowed',
+          }),
+          api<Report & ErrorBody>(b, 'POST', `/admin/reports/${first.data.id}/resolve`, moderator2, {
+            action: 'dismiss',
+            note: 'looks fine',
+          }),
+        ]);
+        await waitFor(async () => (await waitingOnLocks()) >= 2, { what: 'both resolutions waiting' });
+        return { requests };
+      });
+      const [one, two] = await held.requests;
       const statuses = [one.status, two.status].sort();
       expect(statuses).toEqual([200, 409]);
       const won = one.status === 200 ? one : two;
@@ -278,6 +294,40 @@ describe('resolving', () => {
     } finally {
       watcher.close();
     }
+  });
+
+  it('two moderators resolving two reports on the same target at once: one resolution, one audit entry', async () => {
+    const author = await createUser(ctx.db);
+    const reporters = await Promise.all([createUser(ctx.db), createUser(ctx.db)]);
+    const postId = await newPost(author, 'Twice reported');
+    const [r1, r2] = await Promise.all(reporters.map((r) => report(a, r, { type: 'post', id: postId })));
+    const ids = [r1!.data.id, r2!.data.id];
+    // Both resolutions are made to start together: the reports' rows are held until both requests wait.
+    // Each locking its own report and then the other's (resolving every open report on the target) would
+    // deadlock; they must take turns instead.
+    const both = await ctx.db.transaction().execute(async (trx) => {
+      await sql`select id from reports where id in (${ids[0]}, ${ids[1]}) for update`.execute(trx);
+      const requests = Promise.all([
+        api<Report & ErrorBody>(a, 'POST', `/admin/reports/${ids[0]}/resolve`, moderator, {
+          action: 'dismiss',
+        }),
+        api<Report & ErrorBody>(b, 'POST', `/admin/reports/${ids[1]}/resolve`, moderator2, {
+          action: 'dismiss',
+        }),
+      ]);
+      await waitFor(async () => (await waitingOnLocks()) >= 2, { what: 'both resolutions waiting' });
+      // Wrapped: an async callback returning the promise itself would wait for it before committing.
+      return { requests };
+    });
+    const [one, two] = await both.requests;
+    expect([one.status, two.status].sort()).toEqual([200, 409]);
+    expect(await auditFor(postId)).toHaveLength(1);
+    const { rows } = await sql<{
+      n: number;
+    }>`select count(*)::int as n from reports where target_id = ${postId} and status = 'resolved'`.execute(
+      ctx.db,
+    );
+    expect(rows[0]!.n).toBe(2);
   });
 
   it('remove_content on a comment removes it and emails its author the reason', async () => {
