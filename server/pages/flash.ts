@@ -10,6 +10,8 @@ export interface Flash {
   text: string;
   /** Where to go next to fix it (sign in, verify the email…), shown as a link after the text. */
   link?: { href: string; label: string };
+  /** The id of the page section the form was in: a page may show the flash there rather than at the top. */
+  anchor?: string;
 }
 
 export function setFlash(c: Context, flash: Flash): void {
@@ -33,7 +35,16 @@ export function takeFlash(c: Context): Flash | null {
       flash.link && typeof flash.link.href === 'string' && flash.link.href.startsWith('/')
         ? { href: flash.link.href, label: String(flash.link.label) }
         : undefined;
-    return { kind: flash.kind, text: flash.text.slice(0, 500), ...(link ? { link } : {}) };
+    const anchor =
+      typeof flash.anchor === 'string' && /^[a-z][a-z0-9-]{0,40}$/.test(flash.anchor)
+        ? flash.anchor
+        : undefined;
+    return {
+      kind: flash.kind,
+      text: flash.text.slice(0, 500),
+      ...(link ? { link } : {}),
+      ...(anchor ? { anchor } : {}),
+    };
   } catch {
     return null;
   }

@@ -6,7 +6,7 @@ import type { Context } from 'hono';
 import { EXPORT_INTERVAL_MS } from '../account/export.ts';
 import type { AppEnv } from '../http/env.ts';
 import { Time } from './components/time.tsx';
-import { takeFlash } from './flash.ts';
+import { type Flash, takeFlash } from './flash.ts';
 import { Layout, type Viewer } from './layout.tsx';
 import { loadViewer, type PageDeps } from './page-context.ts';
 
@@ -28,6 +28,34 @@ export interface ExportItem {
 export async function loadExports(deps: PageDeps, c: Context<AppEnv>): Promise<ExportItem[]> {
   const res = await deps.callApi<ExportItem[]>(c, '/me/exports').catch(() => null);
   return res?.status === 200 && Array.isArray(res.data) ? res.data : [];
+}
+
+const SECTIONS = ['export', 'delete-account'];
+
+/**
+ * Splits the page's flash: one from these sections' forms shows in its section (the form's redirect scrolls
+ * there, past the top of the page), any other at the top as usual.
+ */
+export function splitFlash(flash: Flash | null): { top: Flash | null; section: Flash | null } {
+  return flash?.anchor && SECTIONS.includes(flash.anchor)
+    ? { top: null, section: flash }
+    : { top: flash, section: null };
+}
+
+/** A flash inside its section, as the layout draws one at the top. */
+function SectionFlash({ flash, anchor }: { flash: Flash | null | undefined; anchor: string }) {
+  if (!flash || flash.anchor !== anchor) return null;
+  return (
+    <p class={`flash ${flash.kind}`} role={flash.kind === 'error' ? 'alert' : 'status'}>
+      {flash.text}
+      {flash.link ? (
+        <>
+          {' '}
+          <a href={flash.link.href}>{flash.link.label}</a>
+        </>
+      ) : null}
+    </p>
+  );
 }
 
 const sizeFormat = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
@@ -66,14 +94,15 @@ function ExportRow({ item }: { item: ExportItem }) {
   );
 }
 
-export function ExportSection({ exports }: { exports: ExportItem[] }) {
+export function ExportSection({ exports, flash }: { exports: ExportItem[]; flash?: Flash | null }) {
   const newest = exports[0];
   const nextAt = newest ? new Date(Date.parse(newest.createdAt) + EXPORT_INTERVAL_MS) : null;
   const waiting = nextAt !== null && nextAt.getTime() > Date.now();
   return (
     <section id="export" class="settings-section" aria-labelledby="export-title">
       <h2 id="export-title">Export your data</h2>
-      <div class="card stack">
+      <SectionFlash flash={flash} anchor="export" />
+      <div class="card stack lifecycle-card">
         <p>
           A ZIP of your profile, posts, comments, likes, follows, the events you organised and joined, your
           transfers, notifications, sessions and security log, with the pictures you uploaded.
@@ -109,11 +138,17 @@ export function ExportSection({ exports }: { exports: ExportItem[] }) {
   );
 }
 
-export function DeleteAccountSection() {
+export function DeleteAccountSection({ flash }: { flash?: Flash | null }) {
   return (
     <section id="delete-account" class="settings-section" aria-labelledby="delete-title">
       <h2 id="delete-title">Delete account</h2>
-      <form method="post" action="/settings/delete-account" id="delete-form" class="card stack danger-zone">
+      <SectionFlash flash={flash} anchor="delete-account" />
+      <form
+        method="post"
+        action="/settings/delete-account"
+        id="delete-form"
+        class="card stack lifecycle-card danger-zone"
+      >
         <input type="hidden" name="back" value="/settings#delete-account" />
         <p>
           <strong>This cannot be undone.</strong> You are signed out everywhere at once. Deleted: your profile
@@ -156,9 +191,10 @@ export function SuspendedSettings(props: {
   viewer: Viewer | null;
   exports: ExportItem[];
 }) {
+  const flash = splitFlash(takeFlash(props.c));
   return (
     <Layout
-      flash={takeFlash(props.c)}
+      flash={flash.top}
       title="Settings"
       // Not "settings": the bundle opens no live connection, which a suspended account is refused.
       page="settings-suspended"
@@ -172,8 +208,8 @@ export function SuspendedSettings(props: {
         Your account is suspended: you cannot post, comment, send money, follow people or join events. You can
         still export your data, delete your account, or log out.
       </p>
-      <ExportSection exports={props.exports} />
-      <DeleteAccountSection />
+      <ExportSection exports={props.exports} flash={flash.section} />
+      <DeleteAccountSection flash={flash.section} />
     </Layout>
   );
 }

@@ -27,9 +27,9 @@ const FIX: Record<string, Flash['link']> = {
 };
 
 /** A refusal as a flash, with the API's own words for what blocks and a link to fix it when there is one. */
-function refusalFlash(status: number, data: unknown, here: string): Flash {
+function refusalFlash(status: number, data: unknown, here: string, anchor: string): Flash {
   const refusal = refusalOf(status, data, here);
-  return { kind: 'error', text: refusal.text, ...(refusal.link ? { link: refusal.link } : {}) };
+  return { kind: 'error', text: refusal.text, anchor, ...(refusal.link ? { link: refusal.link } : {}) };
 }
 
 export function lifecycleForms(pages: Hono<AppEnv>, deps: PageDeps): void {
@@ -40,16 +40,18 @@ export function lifecycleForms(pages: Hono<AppEnv>, deps: PageDeps): void {
     if (result.status === 202) {
       setFlash(c, {
         kind: 'ok',
+        anchor: 'export',
         text: 'Your export is being built. You will get a notification and an email with the link when it is ready.',
       });
     } else if (result.status === 429 && isApiError(result.data)) {
       const ms = result.data.error.details?.retryAfterMs;
       setFlash(c, {
         kind: 'error',
+        anchor: 'export',
         text: `You can ask for one export a day: try again in ${waitText(typeof ms === 'number' ? ms : 86_400_000)}. Your last archive is listed below.`,
       });
     } else {
-      const flash = refusalFlash(result.status, result.data, back);
+      const flash = refusalFlash(result.status, result.data, back, 'export');
       setFlash(c, flash);
       if (result.status === 401 && flash.link) return c.redirect(flash.link.href, 303);
     }
@@ -70,16 +72,18 @@ export function lifecycleForms(pages: Hono<AppEnv>, deps: PageDeps): void {
       const link = FIX[reason];
       setFlash(c, {
         kind: 'error',
+        anchor: 'delete-account',
         text: `Your account was not deleted. ${result.data.error.message}.`,
         ...(link ? { link } : {}),
       });
     } else if (result.status === 403 && isApiError(result.data) && !result.data.error.details?.suspended) {
       setFlash(c, {
         kind: 'error',
+        anchor: 'delete-account',
         text: `Your account was not deleted: ${lowerFirst(result.data.error.message.replace(/^The current password/, 'The password'))}.`,
       });
     } else {
-      const flash = refusalFlash(result.status, result.data, back);
+      const flash = refusalFlash(result.status, result.data, back, 'delete-account');
       setFlash(c, flash);
       if (result.status === 401 && flash.link) return c.redirect(flash.link.href, 303);
     }

@@ -14,6 +14,7 @@ import {
   ExportSection,
   loadExports,
   SuspendedSettings,
+  splitFlash,
 } from './lifecycle-settings.tsx';
 import { loadViewer, type PageDeps } from './page-context.ts';
 
@@ -67,12 +68,13 @@ export async function settingsPage(deps: PageDeps, c: Context<AppEnv>) {
   if (!viewer || sessions.status === 401 || me.status !== 200)
     return c.redirect('/login?next=%2Fsettings', 303);
   const exports = await exportsRead;
+  const flash = splitFlash(takeFlash(c));
   const securityPage = security.status === 200 ? security.data : { items: [], nextCursor: null };
   const items = sessions.status === 200 ? sessions.data.items : [];
   const others = items.filter((s) => !s.current).length;
   return c.html(
     <Layout
-      flash={takeFlash(c)}
+      flash={flash.top}
       title="Settings"
       page="settings"
       path={c.req.path}
@@ -119,8 +121,8 @@ export async function settingsPage(deps: PageDeps, c: Context<AppEnv>) {
         )}
       </section>
       <SecurityLogSection events={securityPage.items} nextCursor={securityPage.nextCursor} />
-      <ExportSection exports={exports} />
-      <DeleteAccountSection />
+      <ExportSection exports={exports} flash={flash.section} />
+      <DeleteAccountSection flash={flash.section} />
     </Layout>,
   );
 }
