@@ -481,6 +481,54 @@ describe('the queue, the user list and the audit log', () => {
     expect((await api(a, 'GET', '/admin/audit', moderator)).status).toBe(403);
   });
 
+  it('audits event rejections and removals of comments; a report on an event rejects it with one entry', async () => {
+    const organizer = await createUser(ctx.db);
+    const startsAt = new Date(Date.now() + 86_400_000);
+    const eventBody = (title: string) => ({
+      title,
+      description: 'Details',
+      startsAt: startsAt.toISOString(),
+      endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+    });
+    const rejected = await api<{ id: string }>(a, 'POST', '/events', organizer, eventBody('To reject'));
+    expect(
+      (await api(a, 'POST', `/events/${rejected.data.id}/reject`, moderator, { reason: 'Not allowed' }))
+        .status,
+    ).toBe(200);
+    expect(await auditFor(rejected.data.id)).toEqual([
+      { action: 'reject_event', actor_id: moderator.id, note: 'Not allowed' },
+    ]);
+
+    const reported = await api<{ id: string }>(a, 'POST', '/events', organizer, eventBody('Reported'));
+    const reporter = await createUser(ctx.db);
+    const filed = await report(a, reporter, { type: 'event', id: reported.data.id }, { category: 'illegal' });
+    expect(filed.data.target.snapshot.title).toBe('Reported');
+    const resolved = await api<Report>(b, 'POST', `/admin/reports/${filed.data.id}/resolve`, moderator, {
+      action: 'remove_content',
+      note: 'Illegal event',
+    });
+    expect(resolved.status).toBe(200);
+    const event = await api<{ status: string }>(a, 'GET', `/events/${reported.data.id}`, moderator);
+    expect(event.data.status).toBe('rejected');
+    expect((await api(a, 'GET', `/events/${reported.data.id}`, reporter)).status).toBe(404);
+    expect((await auditFor(reported.data.id)).map((e) => e.action)).toEqual(['report_remove_content']);
+    await sink.waitForMessage(organizer.email, (m) => m.text.includes('Illegal event'));
+
+    const postId = await newPost(organizer);
+    const commenter = await createUser(ctx.db);
+    const comment = await api<{ id: string }>(a, 'POST', `/posts/${postId}/comments`, commenter, {
+      body: 'hm',
+    });
+    expect((await api(a, 'DELETE', `/comments/${comment.data.id}`, moderator)).status).toBe(204);
+    expect((await auditFor(comment.data.id)).map((e) => e.action)).toEqual(['remove_comment']);
+    // The post's author deleting a comment under their post is not a moderator's action.
+    const another = await api<{ id: string }>(a, 'POST', `/posts/${postId}/comments`, commenter, {
+      body: 'hm',
+    });
+    expect((await api(a, 'DELETE', `/comments/${another.data.id}`, organizer)).status).toBe(204);
+    expect(await auditFor(another.data.id)).toEqual([]);
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE of the audit log at the database', async () => {
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from audit_log`.execute(ctx.db);
     expect(rows[0]!.n).toBeGreaterThan(0);
