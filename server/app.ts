@@ -42,8 +42,8 @@ import type { Assets } from './pages/assets.ts';
 import { mediaOriginsOf } from './pages/media-origins.ts';
 import type { CallApi, PageDeps, SendApi } from './pages/page-context.ts';
 import { feedRoutes } from './posts/posts.feature.ts';
-import { walletRoutes } from './wallet/wallet.routes.ts';
 import { safetyRoutes } from './safety/safety.routes.ts';
+import { walletRoutes } from './wallet/wallet.routes.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -99,8 +99,8 @@ export function createApp(deps: AppDeps): App {
   api.route('/', accountRoutes(auth));
   api.route('/', lifecycleRoutes(auth));
   api.route('/', feedRoutes(deps));
-  api.route('/', eventRoutes(deps));
   api.route('/', safetyRoutes(deps));
+  api.route('/', eventRoutes(deps));
   api.route('/', notificationRoutes(deps));
   api.route('/', adminStatsRoutes(deps));
   api.route('/', mediaRoutes(deps));

@@ -17,9 +17,9 @@ import { bumpCounts, findPostView, holdPost } from '../posts/posts.repository.ts
 import { postRoom } from '../posts/posts.rooms.ts';
 import { requireActor } from '../posts/posts.service.ts';
 import { appendEvent, redactEventsAbout } from '../realtime/event-log.ts';
+import { hideIfBlockedBy, refuseIfBlockedBy } from '../safety/safety.guards.ts';
 import {
   type CommentView,
-import { hideIfBlockedBy, refuseIfBlockedBy } from '../safety/safety.guards.ts';
   deleteComment as deleteCommentRow,
   findCommentView,
   insertComment,
@@ -47,9 +47,9 @@ export async function listComments(
   deps: Pick<Deps, 'db' | 'config'>,
   postId: string,
   query: PageQuery,
+  actor: Actor | null = null,
 ): Promise<Page<Comment>> {
   const after = decodeTimeCursor(query.cursor);
-  actor: Actor | null = null,
   const post = await findPostView(deps.db, postId, null);
   if (!post) throw notFound('Post');
   // The comments of a blocker's post are as hidden from the blocked as the post.
@@ -74,9 +74,9 @@ export async function createComment(
   return deps.db.transaction().execute(async (trx) => {
     const post = await holdPost(trx, input.postId);
     if (!post) throw notFound('Post');
+    await refuseIfBlockedBy(trx, me, post.author_id);
     const id = newId();
     await insertComment(trx, { id, postId: post.id, authorId: me.userId, body: input.body });
-    await refuseIfBlockedBy(trx, me, post.author_id);
     const counts = await bumpCounts(trx, post.id, { comments: 1 });
     const row = await findCommentView(trx, id);
     if (!row) throw notFound('Comment');
@@ -87,9 +87,9 @@ export async function createComment(
       rooms: [postRoom(post.id)],
       data: { comment },
       subject: comment.id,
+      actor: me.userId,
     });
     await appendPostStats(trx, post.author_id, post.id, counts);
-      actor: me.userId,
     if (post.author_id !== me.userId) {
       await notify(trx, {
         userId: post.author_id,
@@ -97,9 +97,9 @@ export async function createComment(
         title: `${me.username} commented on your post`,
         body: excerpt(comment.body),
         url: `/posts/${post.id}`,
+        actorId: me.userId,
       });
     }
-        actorId: me.userId,
     return comment;
   });
 }

@@ -13,9 +13,9 @@ import { collectSoon, refuseUnclaimable } from '../media/media.service.ts';
 import { mediaStoreOf } from '../media/store.factory.ts';
 import { recordAudit } from '../moderation/audit.ts';
 import { appendEvent } from '../realtime/event-log.ts';
+import { hideIfBlockedBy } from '../safety/safety.guards.ts';
 import { userIdByUsername } from '../social/social.service.ts';
 import type { FirstPageCache } from './first-page-cache.ts';
-import { hideIfBlockedBy } from '../safety/safety.guards.ts';
 import { appendPostDeleted, appendPostUpdated, postCreatedEvent } from './posts.events.ts';
 import { feedWriteLimits } from './posts.limits.ts';
 import {
@@ -60,9 +60,9 @@ type ReadDeps = Pick<Deps, 'db' | 'config'>;
 export async function getPost(deps: ReadDeps, actor: Actor | null, id: string): Promise<Post> {
   const row = await findPostView(deps.db, id, actor?.userId ?? null);
   if (!row) throw notFound('Post');
+  await hideIfBlockedBy(deps.db, actor, row.author_id, 'Post');
   return postViewToPost(row, mediaStoreOf(deps.config));
 }
-  await hideIfBlockedBy(deps.db, actor, row.author_id, 'Post');
 
 async function listPosts(deps: ReadDeps, actor: Actor | null, scope: PostScope, query: PageQuery) {
   const after = decodeTimeCursor(query.cursor);
@@ -113,9 +113,9 @@ export async function listUserPosts(
   query: PageQuery,
 ): Promise<Page<Post>> {
   const authorId = await userIdByUsername(deps, username);
+  await hideIfBlockedBy(deps.db, actor, authorId, 'User');
   return listPosts(deps, actor, { kind: 'author', authorId }, query);
 }
-  await hideIfBlockedBy(deps.db, actor, authorId, 'User');
 
 export async function createPost(deps: Deps, actor: Actor | null, input: CreatePostInput): Promise<Post> {
   const me = requireActor(actor);
