@@ -47,9 +47,15 @@ function replaceOrFail(
 /** deploy/nginx.conf adapted to loopback: only addresses, ports and paths change. */
 export function adaptNginxConfig(
   shipped: string,
-  options: { port: number; backends: number[]; dir: string },
+  options: { port: number; backends: number[]; dir: string; objectStore?: string },
 ) {
   let config = shipped;
+  // The object store (compose's MinIO): a loopback address, reachable or not; nginx must resolve it to start.
+  config = replaceOrFail(
+    config,
+    /^(\s*)server minio:9000([^;]*);$/gm,
+    (_m, indent, params) => `${indent}server ${options.objectStore ?? '127.0.0.1:9'}${params};`,
+  );
   config = replaceOrFail(config, /\/var\/cache\/nginx/g, () => options.dir);
   config = replaceOrFail(config, /listen 8080;/g, () => `listen 127.0.0.1:${options.port};`);
   config = replaceOrFail(config, /^(\s*)server server:3000([^;]*);$/gm, (_m, indent, params) =>
