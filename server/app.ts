@@ -93,11 +93,11 @@ export function createApp(deps: AppDeps): App {
   const auth = createAuthContext(deps);
   api.route('/', authRoutes(auth));
   api.route('/', sessionRoutes(auth));
+  api.route('/', accountRoutes(auth));
+  api.route('/', lifecycleRoutes(auth));
   api.route('/', adminRoutes(deps));
   api.route('/', moderationRoutes(deps));
   api.route('/', walletRoutes(deps));
-  api.route('/', accountRoutes(auth));
-  api.route('/', lifecycleRoutes(auth));
   api.route('/', feedRoutes(deps));
   api.route('/', safetyRoutes(deps));
   api.route('/', eventRoutes(deps));

@@ -44,7 +44,7 @@ export type ReminderJob =
   | { task: 'send'; eventId: string; userId: string; startsAt: string }
   | { task: 'reconcile' };
 
-/** Process one completed upload (job id = `process:<media id>`, so a repeated `complete` is one job). */
+/** Process one completed upload (job id = `process-<media id>`: BullMQ refuses a `:` in custom ids, so a repeated `complete` is one job). */
 export type MediaJob = { task: 'process'; mediaId: string };
 
 /**

@@ -17,6 +17,7 @@ import {
   splitFlash,
 } from './lifecycle-settings.tsx';
 import { loadViewer, type PageDeps } from './page-context.ts';
+import { loadSafetyLists, SafetySection } from './safety-settings.tsx';
 
 export interface SessionItem {
   id: string;
@@ -55,6 +56,7 @@ export async function settingsPage(deps: PageDeps, c: Context<AppEnv>) {
     return c.html(<SuspendedSettings deps={deps} c={c} viewer={viewer} exports={exports} />);
   }
   const exportsRead = loadExports(deps, c);
+  const safetyRead = loadSafetyLists(deps, c);
   const securityCursor = c.req.query('security');
   const [viewer, sessions, me, security] = await Promise.all([
     loadViewer(deps, c),
@@ -67,7 +69,7 @@ export async function settingsPage(deps: PageDeps, c: Context<AppEnv>) {
   ]);
   if (!viewer || sessions.status === 401 || me.status !== 200)
     return c.redirect('/login?next=%2Fsettings', 303);
-  const exports = await exportsRead;
+  const [exports, safety] = await Promise.all([exportsRead, safetyRead]);
   const flash = splitFlash(takeFlash(c));
   const securityPage = security.status === 200 ? security.data : { items: [], nextCursor: null };
   const items = sessions.status === 200 ? sessions.data.items : [];
@@ -90,6 +92,7 @@ export async function settingsPage(deps: PageDeps, c: Context<AppEnv>) {
         <a href="#email">Email</a>
         <a href="#sessions">Sessions</a>
         <a href="#security">Security log</a>
+        <a href="#safety">Blocked and muted</a>
         <a href="#export">Export</a>
         <a href="#delete-account">Delete account</a>
       </nav>
@@ -121,6 +124,7 @@ export async function settingsPage(deps: PageDeps, c: Context<AppEnv>) {
         )}
       </section>
       <SecurityLogSection events={securityPage.items} nextCursor={securityPage.nextCursor} />
+      <SafetySection blocks={safety.blocks} mutes={safety.mutes} />
       <ExportSection exports={exports} flash={flash.section} />
       <DeleteAccountSection flash={flash.section} />
     </Layout>,

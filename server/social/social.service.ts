@@ -35,9 +35,9 @@ export const profileRowToUser = (row: ProfileRow, urls: MediaUrls): User => ({
   displayName: row.display_name,
   avatarUrl: avatarUrlOf(row.avatar_key, urls),
   avatar: avatarOf(row.avatar_key, urls),
+  bio: row.bio,
   createdAt: row.created_at.toISOString(),
   followerCount: row.follower_count,
-  bio: row.bio,
   followingCount: row.following_count,
   followedByMe: row.followed_by_me,
 });
