@@ -18,12 +18,16 @@ import { Queues } from './jobs/queues.ts';
 import type { Logger } from './lib/logger.ts';
 import { closeRedis, createRedis } from './lib/redis.ts';
 import { within } from './lib/timeout.ts';
+import { mediaStoreOf } from './media/store.factory.ts';
 import { createServerMetrics } from './metrics/server.metrics.ts';
 import { moderationTopics } from './moderation/moderation.topic.ts';
 import { registerReportCommands } from './moderation/reports.socket.ts';
 import { registerNotificationCommands } from './notifications/notifications.socket.ts';
 import { loadAssets } from './pages/assets.ts';
 import { feedTopics, registerFeedCommands } from './posts/posts.feature.ts';
+import { registerPresenceCommands } from './presence/presence.socket.ts';
+import { Presence } from './presence/presence.ts';
+import { isPresenceTopic } from './presence/presence-keys.ts';
 import { hideRoom } from './realtime/hide-rooms.ts';
 import { Relay } from './realtime/relay.ts';
 import { listenForWakeups, RelayWaker } from './realtime/relay-waker.ts';
@@ -128,13 +132,23 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     logger,
   });
   socketsPerAddress.start();
+  const topics = moderationTopics(eventTopics(feedTopics(platformTopics(new TopicRegistry()), deps), db));
+  // Who watches what, across instances: fed by the adapter's room joins and leaves (below).
+  const presence = new Presence({
+    redis,
+    redisPrefix: config.redisPrefix,
+    instanceId: randomUUID(),
+    userOf: (socketId) => roomServer?.of('/').sockets.get(socketId)?.data.actor?.userId ?? null,
+    push: (stats) => roomServer?.to(stats.topic).emit('presence:stats', stats),
+    logger,
+  });
   const io = createSocketServer(httpServer, {
     db,
     pub,
     sub,
     redisPrefix: config.redisPrefix,
     publicUrl: config.publicUrl,
-    topics: moderationTopics(eventTopics(feedTopics(platformTopics(new TopicRegistry()), deps), db)),
+    topics,
     logger,
     authenticate: socketAuthenticator(db, config.publicUrl, sessionCache),
     refreshActor: socketActorRefresher(db, sessionCache),
@@ -149,11 +163,21 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
       registerWalletCommands(socket, deps);
       registerReportCommands(socket, deps);
       registerSafetyCommands(socket, deps);
+      registerPresenceCommands(socket, { presence, topics, db, urls: mediaStoreOf(config), logger });
     },
     hiddenUsers: (userId) => hiddenFrom(db, userId),
   });
 
   roomServer = io;
+  // A presence topic's room is its canonical name; a disconnect leaves every room, so it is counted out too.
+  const adapter = io.of('/').adapter;
+  adapter.on('join-room', (room: string, id: string) => {
+    if (isPresenceTopic(room)) presence.joined(room, id);
+  });
+  adapter.on('leave-room', (room: string, id: string) => {
+    if (isPresenceTopic(room)) presence.left(room, id);
+  });
+  presence.start();
   listenForHideChanges(io);
   resumeSocketsAfterSubscriptionLoss(sub, io, logger);
 
@@ -208,6 +232,8 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     io.disconnectSockets(true);
     io.engine.close();
+    // Its watchers leave the numbers now, not when their hashes expire (pushed to the other instances).
+    await presence.stop();
     // Keep-alive connections turn idle as their last response leaves; close each as soon as it does.
     const reaper = setInterval(() => httpServer.closeIdleConnections(), 100);
     httpServer.closeIdleConnections();

@@ -28,6 +28,8 @@ import type {
   Page,
   ParticipationStatus,
   Post,
+  PresenceSnapshot,
+  PresenceStats,
   PushEnvelope,
   PushType,
   Report,
@@ -388,6 +390,24 @@ export class PlazaClient {
       off();
       await this.live.unsubscribe(list.filter((t) => t !== 'me'));
     };
+  }
+
+  /**
+   * Who watches a topic (`feed`, `post:<id>`, `event:<id>`), counted across every instance, with up to 20
+   * signed-in watchers. Refused like a subscribe to the same topic would be.
+   */
+  presence(topic: string): Promise<PresenceSnapshot> {
+    return this.live.command('presence', { topic });
+  }
+
+  /**
+   * Calls `handler` with each `presence:stats` of the topics this connection follows (or of `topic` only),
+   * pushed when the numbers change, at most once a second per topic. Returns a function that stops it.
+   */
+  onPresence(handler: (stats: PresenceStats) => void, topic?: string): () => void {
+    return this.live.onPresence((stats) => {
+      if (topic === undefined || stats.topic === topic) handler(stats);
+    });
   }
 
   /** Closes the live connection. */

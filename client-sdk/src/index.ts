@@ -6,4 +6,4 @@ export type * from './inputs.ts';
 export * from './live.ts';
 export type { UploadOptions } from './media.ts';
 export type * from './protocol.ts';
-export { PUSH_TYPES, SEQ_HEADER } from './protocol.ts';
+export { PRESENCE_STATS, PUSH_TYPES, SEQ_HEADER } from './protocol.ts';

@@ -8,10 +8,11 @@ import type {
   CommandName,
   Commands,
   ErrorPayload,
+  PresenceStats,
   PushType,
   ServerToClientEvents,
 } from './protocol.ts';
-import { PUSH_TYPES } from './protocol.ts';
+import { PRESENCE_STATS, PUSH_TYPES } from './protocol.ts';
 
 export type LiveStatus = 'connecting' | 'connected' | 'reconnecting' | 'resumed' | 'gap' | 'disconnected';
 
@@ -49,6 +50,7 @@ export interface LiveOptions {
 }
 
 type PushListener = (push: AnyPush) => void;
+type PresenceListener = (stats: PresenceStats) => void;
 type StatusListener = (status: LiveStatus) => void;
 
 /** How many recent seqs are remembered to drop duplicates (a replay overlapping live pushes). */
@@ -58,6 +60,7 @@ export class LiveConnection {
   readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private readonly topics = new Set<string>();
   private readonly pushListeners = new Set<PushListener>();
+  private readonly presenceListeners = new Set<PresenceListener>();
   private readonly statusListeners = new Set<StatusListener>();
   private readonly seen = new Set<number>();
   private readonly seenOrder: number[] = [];
@@ -111,6 +114,15 @@ export class LiveConnection {
   onPush(listener: PushListener): () => void {
     this.pushListeners.add(listener);
     return () => this.pushListeners.delete(listener);
+  }
+
+  /**
+   * Presence numbers of the followed topics (`presence:stats`). They carry no seq: each is delivered as it
+   * arrives, never buffered, deduplicated or replayed; the newest one for a topic is its current count.
+   */
+  onPresence(listener: PresenceListener): () => void {
+    this.presenceListeners.add(listener);
+    return () => this.presenceListeners.delete(listener);
   }
 
   onStatus(listener: StatusListener): () => void {
@@ -220,6 +232,11 @@ export class LiveConnection {
   }
 
   private receive(event: string, payload: unknown): void {
+    if (event === PRESENCE_STATS) {
+      if (isPresenceStats(payload)) for (const listener of this.presenceListeners) listener(payload);
+      else if (this.validate) this.options.onInvalidPush?.(event, payload);
+      return;
+    }
     if (!isPush(event, payload, this.validate)) {
       if (this.validate && pushTypes.has(event)) {
         (this.options.onInvalidPush ?? ((e) => console.warn(`plaza: malformed ${e} push dropped`)))(
@@ -269,6 +286,12 @@ const requiredData: Record<PushType, readonly string[]> = {
   'report:created': ['report'],
   'report:resolved': ['report'],
 };
+
+function isPresenceStats(payload: unknown): payload is PresenceStats {
+  if (typeof payload !== 'object' || payload === null) return false;
+  const p = payload as Record<string, unknown>;
+  return typeof p.topic === 'string' && typeof p.clients === 'number' && typeof p.users === 'number';
+}
 
 function isDevelopment(): boolean {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;

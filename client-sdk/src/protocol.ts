@@ -348,12 +348,38 @@ export const PUSH_TYPES: readonly PushType[] = [
   'report:resolved',
 ];
 
+// ---- Live: presence (ephemeral: no seq, never replayed) ----
+
+/** Answer of the `presence { topic }` command: counted across every instance. */
+export interface PresenceSnapshot {
+  /** Sockets subscribed to the topic, signed in or not. */
+  clients: number;
+  /** Distinct signed-in users among them. */
+  users: number;
+  /** Up to 20 of those users, leaving out anyone the caller blocks, is blocked by, or mutes. */
+  sample: UserRef[];
+}
+
+/**
+ * Payload of the `presence:stats` Socket.IO event, sent to a topic's subscribers when its numbers change, at
+ * most once a second per topic. Not an envelope: it has no `seq`, is not in the event log, and `resume` does
+ * not replay it (ask `presence` for the current numbers instead).
+ */
+export interface PresenceStats {
+  topic: string;
+  clients: number;
+  users: number;
+}
+
+export const PRESENCE_STATS = 'presence:stats';
+
 // ---- Live: commands (client → server, each with an ack) ----
 
 export interface Commands {
   subscribe: { input: { topics: string[] }; output: { seq: number } };
   unsubscribe: { input: { topics: string[] }; output: { seq: number } };
   resume: { input: { since: number }; output: { seq: number } };
+  presence: { input: { topic: string }; output: PresenceSnapshot };
   'post:create': { input: { body: string }; output: Post };
   'post:update': { input: { id: string; body: string }; output: Post };
   'post:delete': { input: { id: string }; output: null };
@@ -400,7 +426,7 @@ export type ClientToServerEvents = {
 
 export type ServerToClientEvents = {
   [T in PushType]: (envelope: PushEnvelope<T>) => void;
-};
+} & { 'presence:stats': (stats: PresenceStats) => void };
 
 /** Header carrying the newest relayed `seq` read before a GET's data (snapshot → stream). */
 export const SEQ_HEADER = 'X-Plaza-Seq';

@@ -83,6 +83,7 @@ const FIELDS_OF: Record<CommandName, string[]> = {
   subscribe: ['topics'],
   unsubscribe: ['topics'],
   resume: ['since'],
+  presence: ['topic'],
   'post:create': ['body'],
   'post:update': ['id', 'body'],
   'post:delete': ['id'],

@@ -156,6 +156,7 @@ export const COMMAND_NAMES = [
   'subscribe',
   'unsubscribe',
   'resume',
+  'presence',
   'post:create',
   'post:update',
   'post:delete',
