@@ -7,6 +7,7 @@ import { EventCard, EventCounts, ParticipationForm } from './components/event-ca
 import { formatMoney } from './components/format.ts';
 import { ReportForm } from './components/report-form.tsx';
 import { Time } from './components/time.tsx';
+import { Watching } from './components/watching.tsx';
 import { takeFlash } from './flash.ts';
 import { Layout } from './layout.tsx';
 import { NotFoundPage } from './not-found.tsx';
@@ -93,6 +94,7 @@ export async function eventPage(deps: PageDeps, c: Context<AppEnv>) {
         {e.status !== 'published' ? <p class="flash error">This event is {e.status}.</p> : null}
         <p class="body">{e.description}</p>
         <EventCounts event={e} />
+        <Watching topic={`event:${e.id}`} />
         <p>
           <a href={`${here}/participants`}>See who is going</a>
         </p>

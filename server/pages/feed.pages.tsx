@@ -10,6 +10,7 @@ import { PhotoPicker } from './components/photo-picker.tsx';
 import { PostCard, signInHref } from './components/post-card.tsx';
 import { ReportForm } from './components/report-form.tsx';
 import { Time } from './components/time.tsx';
+import { Watching } from './components/watching.tsx';
 import { takeFlash } from './flash.ts';
 import { Layout, type Viewer } from './layout.tsx';
 import { NotFoundPage } from './not-found.tsx';
@@ -211,6 +212,7 @@ export async function postPage(deps: PageDeps, c: Context<AppEnv>) {
     >
       <h1 class="visually-hidden">Post by {p.author.displayName}</h1>
       <PostCard post={p} link={false} viewer={viewer} back={back} />
+      <Watching topic={`post:${p.id}`} />
       <PostManage post={p} viewer={viewer} />
       <h2 id="comments-heading">Comments</h2>
       <ul id="comments" class="list" aria-labelledby="comments-heading">

@@ -11,6 +11,7 @@ import {
 } from '../components/event-fields.ts';
 import type { PageContext } from './context.ts';
 import { $, $$, html, onSubmit, setText } from './dom.ts';
+import { showWatching } from './presence.ts';
 import { wireSingleUpload } from './single-upload.ts';
 
 const currency = () => document.querySelector<HTMLElement>('[data-currency]')?.dataset.currency ?? 'EUR';
@@ -150,4 +151,5 @@ export async function eventPage(ctx: PageContext): Promise<void> {
     },
     { since: ctx.seq },
   );
+  await showWatching(ctx.client);
 }

@@ -9,6 +9,7 @@ import { $, html, setText, upsert } from './dom.ts';
 import { liveForms } from './feed-forms.ts';
 import { wireCounters } from './limits.ts';
 import { wirePhotoPicker } from './photo-picker.ts';
+import { showWatching } from './presence.ts';
 
 const here = () => `${location.pathname}${location.search}`;
 
@@ -159,6 +160,7 @@ export async function postPage(ctx: PageContext): Promise<void> {
     },
     { since: ctx.seq },
   );
+  await showWatching(ctx.client);
 }
 
 /** The follow button says the state (✓ Following / Follow), and the follower count moves with it. */

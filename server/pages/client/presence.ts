@@ -1,0 +1,33 @@
+// Fills the page's "N watching" (components/watching.tsx): the numbers on load, then each `presence:stats`,
+// asked again after a reconnect (a push missed while away is not replayed: presence has no seq).
+import type { PlazaClient } from '@plaza/client';
+import { $ } from './dom.ts';
+
+const numbers = new Intl.NumberFormat();
+
+export async function showWatching(client: PlazaClient): Promise<void> {
+  const element = $('#watching');
+  const topic = element?.dataset.topic;
+  if (!element || !topic) return;
+  const text = $('.watching-text', element)!;
+  // Sockets, signed in or not: someone reading without an account is watching too.
+  const show = (clients: number) => {
+    text.textContent = `${numbers.format(clients)} watching`;
+    element.title = clients === 1 ? 'Only you have this page open' : `${clients} open views of this page`;
+    element.hidden = clients < 1;
+  };
+  const ask = () =>
+    client.presence(topic).then(
+      ({ clients }) => show(clients),
+      () => {
+        // Not counted now (offline, refused): say nothing rather than something wrong.
+        element.hidden = true;
+      },
+    );
+  client.onPresence(({ clients }) => show(clients), topic);
+  client.live.onStatus((status) => {
+    if (status === 'resumed' || status === 'gap') void ask();
+    if (status === 'reconnecting' || status === 'disconnected') element.hidden = true;
+  });
+  await ask();
+}
