@@ -19,7 +19,7 @@ const TARGET = 'deliveries/s ≥ 0.85, p99 ≤ 250 ms, lost 0';
 const BODY_LENGTH = 200;
 const DRAIN_MS = 5_000;
 
-interface Arm {
+export interface Arm {
   urls: string[];
   servers: BenchProcess[];
   sockets: Socket[];
@@ -32,7 +32,7 @@ interface Arm {
   leaked: number;
 }
 
-async function growTo(arm: Arm, count: number): Promise<void> {
+export async function growTo(arm: Arm, count: number): Promise<void> {
   if (arm.sockets.length >= count) return;
   const from = arm.sockets.length;
   const more = await connectMany(arm.urls, count - from, {
@@ -50,7 +50,12 @@ async function growTo(arm: Arm, count: number): Promise<void> {
   arm.sockets.push(...more);
 }
 
-async function measure(arm: Arm, sockets: number, rate: number, durationMs: number): Promise<ArmRound> {
+export async function measure(
+  arm: Arm,
+  sockets: number,
+  rate: number,
+  durationMs: number,
+): Promise<ArmRound> {
   const maxMessages = Math.ceil((rate * durationMs) / 1000) + 10;
   arm.tracker.begin(sockets, maxMessages);
   const cpu = new CpuMeter(() => arm.servers.map((s) => s.pid), arm.database);

@@ -11,6 +11,7 @@ import type { Scenario } from './harness/scenario.ts';
 import { jobs } from './jobs.ts';
 import { login } from './login.ts';
 import { media } from './media.ts';
+import { presence, presenceFanout } from './presence.ts';
 import { transfers } from './transfers.ts';
 import { write } from './write.ts';
 
@@ -24,6 +25,8 @@ const scenarios: Scenario[] = [
   login,
   jobs,
   media,
+  presence,
+  presenceFanout,
 ];
 
 const options = parseOptions(process.argv.slice(2));

@@ -123,6 +123,7 @@ const schema = z.object({
   SESSION_CACHE_SECONDS: int(0, 300).default(30),
   PASSWORD_HASH_THREADS: int(1, 256).optional(),
   SOCKETS_PER_ADDRESS: int(1, 1_000_000).default(50),
+  PRESENCE: bool.default(true),
   INSTANCE_NAME: z.string().trim().min(1).max(100).default('Plaza'),
   STORAGE: z.enum(['local', 's3']).default('local'),
   MEDIA_DIR: z.string().min(1).optional(),
@@ -183,6 +184,8 @@ export interface Config {
   readonly passwordHashThreads: number | undefined;
   /** Open sockets one client address (IPv4 address, IPv6 /64) may hold across all instances. */
   readonly socketsPerAddress: number;
+  /** Who watches the feed, a post, an event (API.md "Presence"); off: not counted, the command answers zeros. */
+  readonly presence: boolean;
   readonly media: MediaConfig;
   /** What `GET /instance` and the pages call this deployment. */
   readonly instanceName: string;
@@ -321,6 +324,7 @@ export function loadConfig(
     sessionCacheSeconds: e.SESSION_CACHE_SECONDS,
     passwordHashThreads: e.PASSWORD_HASH_THREADS,
     socketsPerAddress: e.SOCKETS_PER_ADDRESS,
+    presence: e.PRESENCE,
     instanceName: e.INSTANCE_NAME,
     media: Object.freeze({
       storage: e.STORAGE,

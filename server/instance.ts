@@ -170,14 +170,16 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
 
   roomServer = io;
   // A presence topic's room is its canonical name; a disconnect leaves every room, so it is counted out too.
-  const adapter = io.of('/').adapter;
-  adapter.on('join-room', (room: string, id: string) => {
-    if (isPresenceTopic(room)) presence.joined(room, id);
-  });
-  adapter.on('leave-room', (room: string, id: string) => {
-    if (isPresenceTopic(room)) presence.left(room, id);
-  });
-  presence.start();
+  if (config.presence) {
+    const adapter = io.of('/').adapter;
+    adapter.on('join-room', (room: string, id: string) => {
+      if (isPresenceTopic(room)) presence.joined(room, id);
+    });
+    adapter.on('leave-room', (room: string, id: string) => {
+      if (isPresenceTopic(room)) presence.left(room, id);
+    });
+    presence.start();
+  }
   listenForHideChanges(io);
   resumeSocketsAfterSubscriptionLoss(sub, io, logger);
 
