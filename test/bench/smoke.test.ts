@@ -11,7 +11,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const GROUPS = [
   ['fanout', 'connections', 'login', 'jobs'],
-  ['write', 'transfers', 'feed-read'],
+  ['write', 'transfers', 'feed-read', 'presence', 'presence-fanout'],
 ];
 const outDir = mkdtempSync(path.join(tmpdir(), 'plaza-bench-smoke-'));
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
