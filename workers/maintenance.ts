@@ -1,16 +1,16 @@
 // Periodic housekeeping: event-log retention, releasing ticket money of ended events, media past their time
 // and the stored files of deleted media (more tasks join as features need them).
+
+import { requeueUnfinishedPurges } from '../server/account/deletion.ts';
+import { expireExports } from '../server/account/export.ts';
 import type { Db } from '../server/db/database.ts';
 import { releaseEndedEventFunds } from '../server/events/events.ticket-release.ts';
-import type { MaintenanceJob } from '../server/jobs/queues.ts';
+import type { MaintenanceJob, Queues } from '../server/jobs/queues.ts';
 import type { Logger } from '../server/lib/logger.ts';
 import { collectMediaGarbage, sweepMedia } from '../server/media/media.cleanup.ts';
 import type { MediaStore } from '../server/media/media.store.ts';
 import { pruneEventLog } from '../server/realtime/event-log.ts';
 import { expireMutes } from '../server/safety/safety.service.ts';
-import { requeueUnfinishedPurges } from '../server/account/deletion.ts';
-import { expireExports } from '../server/account/export.ts';
-import type { Queues } from '../server/jobs/queues.ts';
 
 export interface MaintenanceDeps {
   db: Db;

@@ -118,7 +118,7 @@ export async function buildExport(deps: ExportWorkerDeps, exportId: string): Pro
     ])
     .where('exports.id', '=', exportId)
     .executeTakeFirst();
-  if (!row || row.status !== 'pending' || row.deleted_at) return;
+  if (row?.status !== 'pending' || row.deleted_at) return;
 
   const data = await collectAccountData(deps.db, row.user_id);
   const files: Zippable = { 'README.txt': strToU8(README) };

@@ -65,7 +65,14 @@ export interface JobPayloads {
 
 export type QueueName = keyof JobPayloads;
 
-export const QUEUE_NAMES: readonly QueueName[] = ['email', 'maintenance', 'transfers', 'reminders', 'media', 'account'];
+export const QUEUE_NAMES: readonly QueueName[] = [
+  'email',
+  'maintenance',
+  'transfers',
+  'reminders',
+  'media',
+  'account',
+];
 
 export const isQueueName = (name: string): name is QueueName =>
   (QUEUE_NAMES as readonly string[]).includes(name);

@@ -165,21 +165,17 @@ function PostManage({ post, viewer }: { post: Post; viewer: Viewer | null }) {
 
 function DeletePost({ post, mine }: { post: Post; mine: boolean }) {
   return (
-    <>
-      <details id="delete-post" class="confirm">
-        <summary>Delete…</summary>
-        <form id="delete-form" method="post" action={`/posts/${post.id}/delete`} class="confirm-form">
-          <input type="hidden" name="back" value={`/posts/${post.id}`} />
-          <span>
-            {mine ? 'Delete this post' : `Delete @${post.author.username}'s post`} and its comments?
-          </span>{' '}
-          <button type="submit" class="danger">
-            Delete post
-          </button>
-          <div class="error" role="alert" />
-        </form>
-      </details>
-    </>
+    <details id="delete-post" class="confirm">
+      <summary>Delete…</summary>
+      <form id="delete-form" method="post" action={`/posts/${post.id}/delete`} class="confirm-form">
+        <input type="hidden" name="back" value={`/posts/${post.id}`} />
+        <span>{mine ? 'Delete this post' : `Delete @${post.author.username}'s post`} and its comments?</span>{' '}
+        <button type="submit" class="danger">
+          Delete post
+        </button>
+        <div class="error" role="alert" />
+      </form>
+    </details>
   );
 }
 
