@@ -40,7 +40,10 @@ async function watch(url: string, user: TestUser | null, topics: string[]): Prom
   });
   clients.push(socket);
   const pushes: AnyPush[] = [];
-  socket.onAny((_event: string, payload: AnyPush) => pushes.push(payload));
+  // Sequenced pushes only: `presence:stats` has no seq (it is counted, not logged).
+  socket.onAny((event: string, payload: AnyPush) => {
+    if (event !== 'presence:stats') pushes.push(payload);
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);

@@ -16,7 +16,10 @@ export async function connectLive(options: LiveOptions & { topics?: string[] }):
   const pushes: AnyPush[] = [];
   const raw: AnyPush[] = [];
   live.onPush((push) => pushes.push(push));
-  live.socket.onAny((_event: string, payload: AnyPush) => raw.push(payload));
+  // Sequenced pushes only: `presence:stats` has no seq (it is counted, not logged).
+  live.socket.onAny((event: string, payload: AnyPush) => {
+    if (event !== 'presence:stats') raw.push(payload);
+  });
   if (options.topics) await live.subscribe(options.topics);
   await live.ready();
   return {

@@ -42,7 +42,10 @@ function open(url: string, user?: TestUser): Promise<Opened> {
   });
   clients.push(socket);
   const pushes: AnyPush[] = [];
-  socket.onAny((_event: string, payload: AnyPush) => pushes.push(payload));
+  // Sequenced pushes only: `presence:stats` has no seq (it is counted, not logged).
+  socket.onAny((event: string, payload: AnyPush) => {
+    if (event !== 'presence:stats') pushes.push(payload);
+  });
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve({ socket, pushes }));
     socket.once('connect_error', (error) => {
