@@ -122,7 +122,8 @@ describe('media worker', () => {
     const elapsed = Date.now() - started;
     expect(row.status).toBe('failed');
     expect(row.failure_reason).toBe('larger than 40 megapixels (30000 × 30000 is 900 megapixels)');
-    expect(elapsed).toBeLessThan(5_000);
+    // How fast is the bench's and the log's to say (a loaded machine is slow); that nothing was decoded is
+    // the memory's, below.
     const peak = await peakRss(workers.pid);
     const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
     console.log(
@@ -131,7 +132,10 @@ describe('media worker', () => {
     expect(peak).toBeLessThan(200 * 1024 * 1024);
     // Decoding even a sliver of 30,000 × 30,000 RGB would add hundreds of MiB.
     expect(peak - idlePeak).toBeLessThan(32 * 1024 * 1024);
-    expect(await store.stat(originalKey(key))).toBeUndefined();
+    // The original goes after the commit that marked the media failed: wait for it, do not race it.
+    await waitFor(async () => (await store.stat(originalKey(key))) === undefined, {
+      what: 'the refused original to be deleted',
+    });
     const pushes = await pushesAbout(id);
     expect(pushes).toHaveLength(1);
     expect(pushes[0]!.data.media).toMatchObject({
@@ -159,7 +163,9 @@ describe('media worker', () => {
       expect(variant?.toString('latin1', 8, 12), name).toBe('WEBP');
       expect(variant?.includes('PlazaCam'), name).toBe(false);
     }
-    expect(await store.stat(originalKey(key))).toBeUndefined();
+    await waitFor(async () => (await store.stat(originalKey(key))) === undefined, {
+      what: 'the processed original to be deleted',
+    });
     const pushes = await pushesAbout(id);
     expect(pushes).toHaveLength(1);
     expect(pushes[0]!.rooms).toEqual([`user:${owner.id}`]);

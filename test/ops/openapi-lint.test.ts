@@ -24,6 +24,10 @@ const KEPT: Record<string, { pointers: string[]; reason: string }> = {
     ),
     reason: 'operational GETs take no input, so no 4xx is possible; inventing one would mislead',
   },
+  'operation-2xx-response': {
+    pointers: ['#/paths/~1api~1v1~1me~1exports~1{id}~1download/get/responses'],
+    reason: 'the download answers 302 to a presigned URL (API.md), never a 2xx of its own',
+  },
 };
 
 interface Problem {
