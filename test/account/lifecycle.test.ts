@@ -244,7 +244,17 @@ describe('account deletion', () => {
       ]);
       return counts.map((rows) => rows.length);
     };
-    await waitFor(async () => (await left()).every((n) => n === 0), { what: 'the purge', timeoutMs: 30_000 });
+    // The purge runs in the account worker, in batches; on a loaded machine it may take a while, and a
+    // failure says what was left and what the worker logged about it.
+    await waitFor(async () => (await left()).every((n) => n === 0), {
+      what: 'the purge',
+      timeoutMs: 60_000,
+    }).catch(async (error: Error) => {
+      const failures = h.workers.logs.filter((l) => Number(l.level) >= 40).map((l) => JSON.stringify(l));
+      throw new Error(
+        `${error.message}; rows left ${JSON.stringify(await left())}; worker: ${failures.join('\n')}`,
+      );
+    });
 
     const husk = await db.selectFrom('users').selectAll().where('id', '=', ada.id).executeTakeFirstOrThrow();
     expect(husk.username).toMatch(/^deleted-\d+$/);
