@@ -61,9 +61,32 @@ describe('login ?next=', () => {
         await page.goto(`${server.url}/login?next=${next}`);
         await page.fill('#login-form input[name=login]', user.username);
         await page.fill('#login-form input[name=password]', TEST_PASSWORD);
+        // The proof of work is solved by the page on load; on a loaded machine that takes a while, so the
+        // click waits for it (the form's own wait has a deadline a person would want, not a test under load).
+        await page.waitForFunction(
+          () => new FormData(document.querySelector('#login-form') as HTMLFormElement).get('captcha'),
+          undefined,
+          { timeout: 0 },
+        );
         await page.click('#login-form button[type=submit]');
         // No deadline of its own: on a loaded machine Chromium takes its time; the test's own timeout bounds it.
-        await page.waitForURL((url) => url.href !== `${server.url}/login?next=${next}`, { timeout: 0 });
+        // A refusal shown in the form ends the wait at once, with its words.
+        const refused = page
+          .waitForFunction(
+            () => document.querySelector('#login-form .error')?.textContent?.trim(),
+            undefined,
+            {
+              timeout: 0,
+            },
+          )
+          .then(async (handle) => {
+            throw new Error(`the login form said: ${await handle.jsonValue()}`);
+          });
+        await Promise.race([
+          page.waitForURL((url) => url.href !== `${server.url}/login?next=${next}`, { timeout: 0 }),
+          refused,
+        ]);
+        refused.catch(() => {});
         expect(new URL(page.url()).origin).toBe(server.url);
         expect(new URL(page.url()).pathname).toBe('/');
         await page.close();

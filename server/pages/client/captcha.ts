@@ -9,7 +9,6 @@ interface AltchaWidget extends HTMLElement {
 
 /** The solved payload of the form's widget, waiting for the solver if it is still running. */
 export async function captchaOf(form: HTMLFormElement): Promise<string> {
-  const widget = form.querySelector<AltchaWidget>('altcha-widget');
   const read = () => new FormData(form).get('captcha');
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
@@ -17,8 +16,9 @@ export async function captchaOf(form: HTMLFormElement): Promise<string> {
     if (typeof value === 'string' && value.length > 0) return value;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  widget?.reset?.();
-  throw new Error('Please complete the CAPTCHA check');
+  // A fresh challenge, already being solved, for the next try (a reset alone would leave it unsolved).
+  resetCaptcha(form);
+  throw new Error('The CAPTCHA check is taking long: please try again in a moment');
 }
 
 export function resetCaptcha(form: HTMLFormElement): void {
