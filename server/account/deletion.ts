@@ -300,7 +300,23 @@ export async function purgeAccount(deps: PurgeDeps, userId: string): Promise<voi
     .execute();
   counts.events = events.length;
 
-  for (const table of ['notifications', 'security_events', 'one_time_codes', 'sessions'] as const) {
+  // The unread ones leave the user's counter (migrations/0022) in the statement that deletes them.
+  counts.notifications = await inBatches(deps.db, async (trx) => {
+    const { rows } = await sql<{ id: string }>`
+      with gone as (
+        delete from notifications where id in (
+          select id from notifications where user_id = ${userId} limit ${BATCH})
+        returning id, read_at
+      ), counted as (
+        update notification_counters
+        set unread = unread - (select count(*) from gone where read_at is null)
+        where user_id = ${userId} and exists (select from gone where read_at is null)
+      )
+      select id from gone`.execute(trx);
+    return rows.length;
+  });
+
+  for (const table of ['security_events', 'one_time_codes', 'sessions'] as const) {
     counts[table] = await inBatches(deps.db, async (trx) => {
       const rows = await trx
         .deleteFrom(table)

@@ -76,6 +76,12 @@ export interface NotificationsTable {
   read_at: Timestamp | null;
 }
 
+/** migrations/0022: the user's unread notifications, changed in the statements that change them. */
+export interface NotificationCountersTable {
+  user_id: string;
+  unread: number;
+}
+
 export interface PostsTable {
   id: string;
   author_id: string;
@@ -368,6 +374,7 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   notifications: NotificationsTable;
+  notification_counters: NotificationCountersTable;
   events: EventsTable;
   event_participants: EventParticipantsTable;
   event_reminders: EventRemindersTable;

@@ -8,7 +8,7 @@
 import { sql } from 'kysely';
 import type { EmailJob } from '../jobs/queues.ts';
 import { newId } from '../lib/ids.ts';
-import { appendNotificationPushes } from '../notifications/notifications.pushes.ts';
+import { countAndPushInserted } from '../notifications/notifications.pushes.ts';
 import type { ReminderDeps } from './events.reminders.ts';
 
 export interface ReminderSend {
@@ -94,7 +94,7 @@ export async function commitReminders(
   ];
   // One statement, one implicit transaction: lock the participants' rows in key order (concurrent
   // batches cannot deadlock each other; a concurrent leave or move waits, or is waited for), keep the due
-  // ones, insert their guards, and for the fresh guards the notifications and their pushes. A guard that
+  // ones, insert their guards, and for the fresh guards the notifications, counted and pushed. A guard that
   // exists already (a retry, a duplicate job) is not fresh: no second notification.
   const { rows } = await sql<DueRow>`
     /* prepare:reminder-batch */
@@ -137,7 +137,7 @@ export async function commitReminders(
       from due d join guard g on g.event_id = d.event_id and g.user_id = d.user_id
       on conflict (user_id, dedupe_key) where dedupe_key is not null do nothing
       returning *
-    ), pushes as (${appendNotificationPushes('inserted')})
+    ), ${countAndPushInserted('inserted')}
     select d.event_id, d.user_id, d.starts_at, d.title, d.location, d.email, g.user_id is not null as fresh
     from due d left join guard g on g.event_id = d.event_id and g.user_id = d.user_id`.execute(deps.db);
   const due = new Map(rows.map((r) => [pairKey(r.event_id, r.user_id), toDue(r)]));

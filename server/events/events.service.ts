@@ -13,7 +13,7 @@ import { claimMedia } from '../media/media.repository.ts';
 import { collectSoon, refuseUnclaimable } from '../media/media.service.ts';
 import { mediaStoreOf } from '../media/store.factory.ts';
 import { recordAudit } from '../moderation/audit.ts';
-import { notify } from '../notifications/notifications.service.ts';
+import { notifyMany } from '../notifications/notifications.service.ts';
 import { appendEvent } from '../realtime/event-log.ts';
 import { eventWriteLimits } from './events.limits.ts';
 import { promoteToCapacity, settleSoon } from './events.participation.ts';
@@ -261,17 +261,20 @@ export async function closeEventInTransaction(
   await updateEvent(trx, id, status === 'rejected' ? { status, reject_reason: reason ?? '' } : { status });
   const event = await pushedEvent(trx, id, mediaStoreOf(deps.config));
   const everyone = await participantIds(trx, id, ['going', 'waitlisted', 'pending_payment']);
-  for (const userId of everyone) {
-    await notify(trx, {
+  // One statement for everyone: their unread counters are locked in one (user id) order, so two closings
+  // sharing participants cannot deadlock on them.
+  await notifyMany(
+    trx,
+    everyone.map((userId) => ({
       userId,
-      type: 'event_cancelled',
+      type: 'event_cancelled' as const,
       title: `${event.title} was cancelled`,
       body:
         status === 'rejected' ? 'The event was removed by the moderators.' : 'The organizer cancelled it.',
       url: `/events/${id}`,
       dedupeKey: `event_cancelled:${id}`,
-    });
-  }
+    })),
+  );
   // A rejected event leaves the listing: listing clients drop it on seeing its status.
   await appendEvent(trx, {
     type: status === 'cancelled' ? 'event:cancelled' : 'event:updated',

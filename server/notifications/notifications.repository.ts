@@ -1,4 +1,5 @@
-// SQL of reading notifications: pages newest first, marking read (own rows only).
+// SQL of reading notifications: pages newest first, marking read (own rows only) with the unread counter.
+import { sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { NotificationRow } from '../db/schema.ts';
 import type { TimeKey } from '../lib/time-cursor.ts';
@@ -21,24 +22,36 @@ export async function listNotificationPage(
     .execute();
 }
 
+// Marking read changes the user's counter (migrations/0022) in the same statement, by the rows that went
+// from unread to read in it: a second mark of the same row (or one racing it, which re-checks `read_at`
+// after the first commits) changes none and counts none.
+
 /** True when the notification exists and belongs to the user (read before or now). */
 export async function markRead(db: Executor, userId: string, id: string): Promise<boolean> {
-  const row = await db
-    .updateTable('notifications')
-    .set((eb) => ({ read_at: eb.fn.coalesce('read_at', eb.val(new Date())) }))
-    .where('id', '=', id)
-    .where('user_id', '=', userId)
-    .returning('id')
-    .executeTakeFirst();
-  return row !== undefined;
+  const { rows } = await sql<{ found: boolean }>`
+    with changed as (
+      update notifications set read_at = now()
+      where id = ${id} and user_id = ${userId} and read_at is null
+      returning id
+    ), counted as (
+      update notification_counters set unread = unread - 1
+      where user_id = ${userId} and exists (select from changed)
+    )
+    select exists (select from changed)
+      or exists (select from notifications where id = ${id} and user_id = ${userId}) as found`.execute(db);
+  return rows[0]?.found === true;
 }
 
 export async function markAllRead(db: Executor, userId: string): Promise<number> {
-  const result = await db
-    .updateTable('notifications')
-    .set({ read_at: new Date() })
-    .where('user_id', '=', userId)
-    .where('read_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  const { rows } = await sql<{ n: number }>`
+    with changed as (
+      update notifications set read_at = now()
+      where user_id = ${userId} and read_at is null
+      returning id
+    ), counted as (
+      update notification_counters set unread = unread - (select count(*) from changed)
+      where user_id = ${userId} and exists (select from changed)
+    )
+    select count(*)::integer as n from changed`.execute(db);
+  return rows[0]?.n ?? 0;
 }

@@ -11,7 +11,7 @@ import { newId } from '../lib/ids.ts';
 import { toPage } from '../lib/pagination.ts';
 import { decodeTimeCursor, timeKeyOf } from '../lib/time-cursor.ts';
 import { visibleBetween } from '../safety/safety.repository.ts';
-import { appendNotificationPushes } from './notifications.pushes.ts';
+import { countAndPushInserted } from './notifications.pushes.ts';
 import { listNotificationPage, markAllRead, markRead } from './notifications.repository.ts';
 import type { NotificationListQuery, ReadNotificationInput } from './notifications.schema.ts';
 
@@ -66,19 +66,19 @@ export async function notifyMany(trx: Trx, inputs: readonly NewNotification[]): 
       where n.actor_id is null or ${visibleBetween(sql`n.user_id`, sql`n.actor_id`)}
       on conflict (user_id, dedupe_key) where dedupe_key is not null do nothing
       returning *
-    ), pushes as (${appendNotificationPushes('inserted')})
+    ), ${countAndPushInserted('inserted')}
     select * from inserted order by id`.execute(trx);
   return rows.map(notificationRowToNotification);
 }
 
+/** The user's counter (migrations/0022), kept by every change of unread state; no row: none unread. */
 export async function countUnread(trx: Executor, userId: string): Promise<number> {
-  const { n } = await trx
-    .selectFrom('notifications')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
+  const row = await trx
+    .selectFrom('notification_counters')
+    .select('unread')
     .where('user_id', '=', userId)
-    .where('read_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  return n;
+    .executeTakeFirst();
+  return row?.unread ?? 0;
 }
 
 /** The user's notifications, newest first, with how many are unread in all. */

@@ -217,6 +217,16 @@ describe('account deletion', () => {
         3,
       { what: 'some concurrent posts' },
     );
+    // Carol's follow and the money received: unread, counted (migrations/0022) until the purge.
+    const unreadCounter = async () =>
+      (
+        await h.ctx.db
+          .selectFrom('notification_counters')
+          .select('unread')
+          .where('user_id', '=', ada.id)
+          .executeTakeFirst()
+      )?.unread ?? 0;
+    expect(await unreadCounter()).toBeGreaterThan(0);
     const res = await h.call('DELETE', '/me', { password: TEST_PASSWORD }, bearer(ada));
     expect(res.status).toBe(202);
     stop = true;
@@ -256,6 +266,8 @@ describe('account deletion', () => {
       );
     });
 
+    // The unread ones left the counter in the statements that deleted them.
+    expect(await unreadCounter()).toBe(0);
     const husk = await db.selectFrom('users').selectAll().where('id', '=', ada.id).executeTakeFirstOrThrow();
     expect(husk.username).toMatch(/^deleted-\d+$/);
     expect(husk.email).toMatch(/@deleted\.invalid$/);
