@@ -67,7 +67,9 @@ describe('PostgreSQL outage', () => {
     expect((await postAs(a, user, 'before the outage')).status).toBe(201);
     const watcher = await connectLive({ url: b.url, topics: ['feed'] });
     recorders.push(watcher);
-    const writer = await connectLive({ url: a.url, token: user.token });
+    // Subscribed: its connection is complete (a socket reads whom it hides at connect, and is dropped when
+    // that read fails; a cut racing that read would leave no socket to send the command below).
+    const writer = await connectLive({ url: a.url, token: user.token, topics: ['feed'] });
     recorders.push(writer);
     await waitFor(async () => (await isLeader(a)) || (await isLeader(b)), { what: 'a relay leader' });
 
