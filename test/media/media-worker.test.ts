@@ -112,6 +112,23 @@ async function peakRss(pid: number): Promise<number> {
   return Number(kb) * 1024;
 }
 
+/** A media row already `processing` whose original was never stored. */
+async function processingWithoutOriginal(): Promise<string> {
+  const id = newId();
+  await ctx.db
+    .insertInto('media')
+    .values({
+      id,
+      owner_id: owner.id,
+      status: 'processing',
+      content_type: 'image/png',
+      bytes: 10,
+      key: newMediaToken(),
+    })
+    .execute();
+  return id;
+}
+
 describe('media worker', () => {
   it('refuses a 30,000 × 30,000 PNG fast, its memory never past 200 MB', async () => {
     // First in this file: the worker process has processed nothing else, its peak memory is this image's.
@@ -184,18 +201,7 @@ describe('media worker', () => {
   });
 
   it('marks an upload whose original is not in the store failed', async () => {
-    const id = newId();
-    await ctx.db
-      .insertInto('media')
-      .values({
-        id,
-        owner_id: owner.id,
-        status: 'processing',
-        content_type: 'image/png',
-        bytes: 10,
-        key: newMediaToken(),
-      })
-      .execute();
+    const id = await processingWithoutOriginal();
     await enqueueProcessing({ queues }, id);
     const row = await settled(id);
     expect([row.status, row.failure_reason]).toEqual(['failed', UPLOAD_MISSING]);
@@ -212,18 +218,7 @@ describe('media worker', () => {
       logger: pino({ level: 'silent' }),
       limits: { maxPixels: 40_000_000 },
     });
-    const id = newId();
-    await ctx.db
-      .insertInto('media')
-      .values({
-        id,
-        owner_id: owner.id,
-        status: 'processing',
-        content_type: 'image/png',
-        bytes: 10,
-        key: newMediaToken(),
-      })
-      .execute();
+    const id = await processingWithoutOriginal();
     const attempt = (attemptsMade: number) => ({ attemptsMade, opts: { attempts: 3 } }) as unknown as Job;
     for (const made of [0, 1]) {
       await expect(handle({ task: 'process', mediaId: id }, attempt(made))).rejects.toThrow(
@@ -238,18 +233,7 @@ describe('media worker', () => {
   });
 
   it('a job BullMQ gives up on (stalled too often) leaves its media failed, not processing', async () => {
-    const id = newId();
-    await ctx.db
-      .insertInto('media')
-      .values({
-        id,
-        owner_id: owner.id,
-        status: 'processing',
-        content_type: 'image/png',
-        bytes: 10,
-        key: newMediaToken(),
-      })
-      .execute();
+    const id = await processingWithoutOriginal();
     const deps = { db: ctx.db, store, logger: pino({ level: 'silent' }), limits: { maxPixels: 40_000_000 } };
     const job = (attemptsMade: number, failedReason: string) =>
       ({
