@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/browser.ts';
+import { captchaSolved, launchChromium } from '../helpers/browser.ts';
 import { captcha } from '../helpers/captcha.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createUser, TEST_PASSWORD, type TestUser } from '../helpers/factories.ts';
@@ -67,6 +67,7 @@ describe('account pages and layout in Chromium', () => {
     expect(await page.locator('#code-form .code-step').isVisible()).toBe(false);
     expect(await page.locator('#code-form input[name=code]').isVisible()).toBe(false);
     await page.fill('#code-form input[name=email]', user.email);
+    await captchaSolved(page, '#code-form');
     await page.click('#code-form button[type=submit]');
     await page.locator('#code-form input[name=code]').waitFor({ state: 'visible' });
     expect(await page.locator('#code-form .notice').textContent()).toContain('a code is on its way');
@@ -79,6 +80,7 @@ describe('account pages and layout in Chromium', () => {
     await page.goto(`${server.url}/login`);
     await page.fill('#login-form input[name=login]', user.username);
     await page.fill('#login-form input[name=password]', TEST_PASSWORD);
+    await captchaSolved(page, '#login-form');
     await page.click('#login-form button[type=submit]');
     const link = page.locator('#login-form .error a');
     await link.waitFor();
@@ -97,9 +99,10 @@ describe('account pages and layout in Chromium', () => {
     await page.goto(`${server.url}/login`);
     await page.fill('#login-form input[name=login]', user.username);
     await page.fill('#login-form input[name=password]', TEST_PASSWORD);
+    await captchaSolved(page, '#login-form');
     await page.click('#login-form button[type=submit]');
     const error = page.locator('#login-form .error');
-    await error.filter({ hasText: /\S/ }).waitFor();
+    await error.filter({ hasText: /\S/ }).waitFor({ timeout: 0 });
     expect(await error.textContent()).toMatch(/Try again in \d+ (second|minute|hour)s?/);
     await context.close();
   });

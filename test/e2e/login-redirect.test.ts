@@ -1,7 +1,7 @@
 // After logging in, `?next=` never takes the browser off our origin, however the other host is spelled.
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/browser.ts';
+import { captchaSolved, launchChromium } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createUser, TEST_PASSWORD } from '../helpers/factories.ts';
 import { type PlazaProcess, startServer, stopAll } from '../helpers/processes.ts';
@@ -61,13 +61,8 @@ describe('login ?next=', () => {
         await page.goto(`${server.url}/login?next=${next}`);
         await page.fill('#login-form input[name=login]', user.username);
         await page.fill('#login-form input[name=password]', TEST_PASSWORD);
-        // The proof of work is solved by the page on load; on a loaded machine that takes a while, so the
-        // click waits for it (the form's own wait has a deadline a person would want, not a test under load).
-        await page.waitForFunction(
-          () => new FormData(document.querySelector('#login-form') as HTMLFormElement).get('captcha'),
-          undefined,
-          { timeout: 0 },
-        );
+        // The proof of work is solved by the page on load; on a loaded machine that takes a while.
+        await captchaSolved(page, '#login-form');
         await page.click('#login-form button[type=submit]');
         // No deadline of its own: on a loaded machine Chromium takes its time; the test's own timeout bounds it.
         // A refusal shown in the form ends the wait at once, with its words.

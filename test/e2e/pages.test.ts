@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createClient } from '@plaza/client';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/browser.ts';
+import { captchaSolved, launchChromium } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createUser } from '../helpers/factories.ts';
 import { type PlazaProcess, startServer, startWorkers, stopAll } from '../helpers/processes.ts';
@@ -60,6 +60,7 @@ describe('pages in Chromium', () => {
     await writer.fill('input[name=username]', username);
     await writer.fill('input[name=displayName]', 'Ada Lovelace');
     await writer.fill('input[name=password]', 'correct horse battery');
+    await captchaSolved(writer, '#register-form');
     await writer.click('#register-form button[type=submit]');
     await writer.waitForURL(/\/verify\?email=/);
     const mail = await sink.waitForMessage(email);
@@ -95,6 +96,7 @@ describe('pages in Chromium', () => {
     await writer.goto(`${server.url}/login?next=/notifications`);
     await writer.fill('#login-form input[name=login]', username);
     await writer.fill('#login-form input[name=password]', 'correct horse battery');
+    await captchaSolved(writer, '#login-form');
     await writer.click('#login-form button[type=submit]');
     await writer.waitForURL(`${server.url}/notifications`);
     expect(await writer.textContent('.account')).toContain(`@${username}`);

@@ -1,6 +1,6 @@
 // Real Chromium (Debian's) through playwright-core, with the flags this machine needs.
 import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -17,4 +17,20 @@ export function launchChromium(): Promise<Browser> {
       '--disable-dev-shm-usage',
     ],
   });
+}
+
+/**
+ * Waits until the form's proof-of-work CAPTCHA is solved (the page solves it on load). No deadline of its own:
+ * on a loaded machine the solver takes its time, and the form's own wait (30 s, what a person would accept)
+ * is not what a test should race; the test's timeout bounds it.
+ */
+export async function captchaSolved(page: Page, form: string): Promise<void> {
+  await page.waitForFunction(
+    (selector) => {
+      const element = document.querySelector(selector);
+      return element instanceof HTMLFormElement && Boolean(new FormData(element).get('captcha'));
+    },
+    form,
+    { timeout: 0 },
+  );
 }
