@@ -1,7 +1,7 @@
 // SQL of media: the upload's row through its states, and attaching ready media to what shows them.
 import { sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
-import type { MediaAttachment } from '../db/schema.ts';
+import type { MediaAttachment, MediaStatus } from '../db/schema.ts';
 import type { MediaJson, MediaRow } from './media.objects.ts';
 
 export async function insertMedia(
@@ -76,25 +76,31 @@ export async function deleteUnattached(db: Executor, id: string, ownerId: string
 export async function claimMedia(
   db: Executor,
   input: { ids: readonly string[]; ownerId: string; as: MediaAttachment; postId?: string },
-): Promise<string[]> {
+): Promise<Array<{ id: string; key: string }>> {
   if (input.ids.length === 0) return [];
-  const { rows } = await sql<{ id: string }>`
+  const { rows } = await sql<{ id: string; key: string }>`
     update media m
     set attached_as = ${input.as}, attached_at = now(), post_id = ${input.postId ?? null}::uuid,
         position = wanted.position
     from unnest(${input.ids}::uuid[]) with ordinality as wanted(id, position)
     where m.id = wanted.id and m.owner_id = ${input.ownerId}::uuid
       and m.status = 'ready' and m.attached_as is null
-    returning m.id`.execute(db);
-  return rows.map((r) => r.id);
+    returning m.id, m.key`.execute(db);
+  return rows;
 }
+
+/** A media that cannot be attached: no such media, someone else's, not ready, or attached already. */
+export type UnclaimableMedia =
+  | { id: string; reason: 'unknown' | 'missing' }
+  | { id: string; reason: 'not_ready'; status: MediaStatus }
+  | { id: string; reason: 'attached'; attachedAs: MediaAttachment };
 
 /** Why media could not be claimed, for the refusal: the first id that is not the caller's, ready and free. */
 export async function whyNotClaimable(
   db: Executor,
   ids: readonly string[],
   ownerId: string,
-): Promise<{ id: string; reason: 'missing' | 'not_ready' | 'attached' } | undefined> {
+): Promise<UnclaimableMedia | undefined> {
   const rows = await db
     .selectFrom('media')
     .select(['id', 'owner_id', 'status', 'attached_as'])
@@ -103,9 +109,10 @@ export async function whyNotClaimable(
   const byId = new Map(rows.map((r) => [r.id, r]));
   for (const id of ids) {
     const row = byId.get(id);
-    if (!row || row.owner_id !== ownerId) return { id, reason: 'missing' };
-    if (row.status !== 'ready') return { id, reason: 'not_ready' };
-    if (row.attached_as !== null) return { id, reason: 'attached' };
+    if (!row) return { id, reason: 'unknown' };
+    if (row.owner_id !== ownerId) return { id, reason: 'missing' };
+    if (row.status !== 'ready') return { id, reason: 'not_ready', status: row.status };
+    if (row.attached_as !== null) return { id, reason: 'attached', attachedAs: row.attached_as };
   }
   return undefined;
 }

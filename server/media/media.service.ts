@@ -177,27 +177,40 @@ export async function deleteMedia(deps: MediaDeps, actor: Actor | null, id: stri
   await collectSoon(deps);
 }
 
-/** After a commit that deleted media: their files go now, not at the next sweep. */
-export async function collectSoon(deps: Pick<Deps, 'queues'>): Promise<void> {
+/** After a commit that deleted media: their files go now, not at the next scheduled collection. */
+export async function collectSoon(deps: Pick<Deps, 'queues'> & Partial<Pick<Deps, 'logger'>>): Promise<void> {
   // Not fatal: the collector runs every minute anyway.
-  await queueMediaCollect(deps.queues).catch(() => {});
+  await queueMediaCollect(deps.queues).catch((error: unknown) =>
+    deps.logger?.warn({ err: error }, 'media collection not queued; the schedule will run it'),
+  );
 }
 
-/** The 409 for media that cannot be attached: which one, and why, in words. */
+/**
+ * The refusal for media that cannot be attached (posts, covers, avatars alike): 404 for no such media, else
+ * 409 saying which and why, with `details: { mediaId, reason, status? | attachedAs? }`.
+ */
 export async function refuseUnclaimable(
   db: Executor,
   ids: readonly string[],
   ownerId: string,
 ): Promise<never> {
   const why = await whyNotClaimable(db, ids, ownerId);
-  const messages = {
-    missing: 'is not one of your uploads',
-    not_ready: 'is not processed yet: wait until it is ready',
-    attached: 'is attached elsewhere already',
-  } as const;
-  throw new AppError(
-    'conflict',
-    why ? `Media ${why.id} ${messages[why.reason]}` : 'A media changed meanwhile, try again',
-    why ? { mediaId: why.id, reason: why.reason } : undefined,
-  );
+  if (!why) throw new AppError('conflict', 'A media changed meanwhile, try again');
+  const { id, ...details } = why;
+  switch (why.reason) {
+    case 'unknown':
+      throw notFound('Media');
+    case 'missing':
+      throw new AppError('conflict', `Media ${id} is not yours`, { mediaId: id, ...details });
+    case 'not_ready':
+      throw new AppError('conflict', `Media ${id} is not ready (${why.status}): wait until it is`, {
+        mediaId: id,
+        ...details,
+      });
+    case 'attached':
+      throw new AppError('conflict', `Media ${id} is already attached (as ${why.attachedAs})`, {
+        mediaId: id,
+        ...details,
+      });
+  }
 }
