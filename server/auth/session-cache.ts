@@ -8,17 +8,26 @@
 //   has handed to Redis by then.
 // - A validation that read the database before a `forget()` arrived and finishes after it is not kept
 //   (the epoch moved), so a revoked session is never put back.
+// - `forget()` resolves only once every instance that received the message (PUBLISH says how many) has
+//   acknowledged dropping the entries, or after FORGET_ACK_TIMEOUT_MS: handing the message to Redis is
+//   not enough, since the next request may reach another instance before its subscriber has read it
+//   (a loaded box delivers loopback data late).
 // - While the subscription is down (messages could be lost) the cache is bypassed; when it is back the
 //   cache starts empty. So a lost message never leaves a revoked session usable. A `forget()` whose
 //   own publish failed is repeated by the relay leader when it delivers the revocation's
 //   `session:revoked` event, or the role change's internal event (instance.ts).
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.ts';
 import type { ValidSession } from './sessions.ts';
 
 export const DEFAULT_SESSION_CACHE_TTL_MS = 30_000;
 const MAX_ENTRIES = 50_000;
+/**
+ * How long a forget waits for every instance's acknowledgement. An instance stalled longer than this is
+ * logged and not waited for: its copy still goes when the message is read, and within the TTL anyway.
+ */
+export const FORGET_ACK_TIMEOUT_MS = 2_000;
 
 export interface SessionChange {
   sessionIds?: readonly string[];
@@ -33,15 +42,31 @@ interface Entry {
 }
 
 export const sessionsForgetChannel = (redisPrefix: string): string => `${redisPrefix}:sessions:forget`;
+/** Where instances acknowledge a forget (by its id) once they have dropped the entries. */
+export const sessionsForgottenChannel = (redisPrefix: string): string => `${redisPrefix}:sessions:forgotten`;
 
-/** Tells every instance to forget sessions (the CLI uses this without a cache of its own). */
+/**
+ * Tells every instance to forget sessions (the CLI uses this without a cache of its own). Returns how
+ * many subscribers received it; `id` names the message for their acknowledgements.
+ */
 export async function announceForgotten(
   redis: Redis,
   redisPrefix: string,
   change: SessionChange,
-): Promise<void> {
-  const message = JSON.stringify({ s: change.sessionIds ?? [], u: change.userIds ?? [] });
-  await redis.publish(sessionsForgetChannel(redisPrefix), message);
+  id?: string,
+): Promise<number> {
+  const message = JSON.stringify({
+    s: change.sessionIds ?? [],
+    u: change.userIds ?? [],
+    ...(id ? { i: id } : {}),
+  });
+  return redis.publish(sessionsForgetChannel(redisPrefix), message);
+}
+
+interface PendingForget {
+  acks: number;
+  expected: number;
+  done: () => void;
 }
 
 export interface SessionCacheOptions {
@@ -58,6 +83,9 @@ export class SessionCache {
   /** Session ids by user, so that forgetting a user costs their sessions, not a scan of all. */
   private readonly byUser = new Map<string, Set<string>>();
   private readonly channel: string;
+  private readonly ackChannel: string;
+  /** Forgets of this instance waiting for acknowledgements, by message id. */
+  private readonly pending = new Map<string, PendingForget>();
   private subscribed = false;
   /** Moves on every forget and every loss of the subscription; see `begin()`. */
   private epoch = 0;
@@ -67,6 +95,7 @@ export class SessionCache {
   constructor(options: SessionCacheOptions) {
     this.options = options;
     this.channel = sessionsForgetChannel(options.redisPrefix);
+    this.ackChannel = sessionsForgottenChannel(options.redisPrefix);
   }
 
   private get ttlMs(): number {
@@ -81,6 +110,7 @@ export class SessionCache {
     const { subscriber } = this.options;
     subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.channel) this.apply(message);
+      else if (channel === this.ackChannel) this.acknowledged(message);
     });
     const lost = () => {
       this.subscribed = false;
@@ -95,7 +125,7 @@ export class SessionCache {
 
   private async subscribe(): Promise<void> {
     try {
-      await this.options.subscriber.subscribe(this.channel);
+      await this.options.subscriber.subscribe(this.channel, this.ackChannel);
       this.clear();
       this.subscribed = this.options.subscriber.status === 'ready';
     } catch {
@@ -140,17 +170,54 @@ export class SessionCache {
     else this.byUser.set(userId, new Set([sessionId]));
   }
 
-  /** After a commit that revoked or changed sessions: forgotten here at once, and everywhere on the message. */
+  /**
+   * After a commit that revoked or changed sessions: forgotten here at once, and on every instance by the
+   * time this resolves (each acknowledges the message; see FORGET_ACK_TIMEOUT_MS).
+   */
   async forget(change: SessionChange): Promise<void> {
     this.drop(change);
+    const id = randomUUID();
+    let resolve!: () => void;
+    const acknowledged = new Promise<void>((r) => {
+      resolve = r;
+    });
+    const pending: PendingForget = { acks: 0, expected: Number.POSITIVE_INFINITY, done: resolve };
+    this.pending.set(id, pending);
     try {
-      await announceForgotten(this.options.publisher, this.options.redisPrefix, change);
+      pending.expected = await announceForgotten(
+        this.options.publisher,
+        this.options.redisPrefix,
+        change,
+        id,
+      );
+      if (pending.acks >= pending.expected) resolve();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(true), FORGET_ACK_TIMEOUT_MS);
+      });
+      const late = await Promise.race([acknowledged.then(() => false), timedOut]);
+      clearTimeout(timer);
+      if (late) {
+        this.options.logger.warn(
+          { ...change, expected: pending.expected, acknowledged: pending.acks },
+          'not every instance acknowledged forgetting sessions in time; they drop them when they read it',
+        );
+      }
     } catch (error) {
       this.options.logger.warn(
         { err: error, ...change },
         'could not tell other instances to forget sessions; they keep them until their time to live',
       );
+    } finally {
+      this.pending.delete(id);
     }
+  }
+
+  private acknowledged(id: string): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    pending.acks++;
+    if (pending.acks >= pending.expected) pending.done();
   }
 
   /** True while forgets from other instances are heard (otherwise every lookup misses). */
@@ -163,15 +230,23 @@ export class SessionCache {
   }
 
   private apply(message: string): void {
+    let id: unknown;
     try {
-      const { s, u } = JSON.parse(message) as { s?: unknown; u?: unknown };
+      const parsed = JSON.parse(message) as { s?: unknown; u?: unknown; i?: unknown };
+      id = parsed.i;
       this.drop({
-        sessionIds: Array.isArray(s) ? s.map(String) : [],
-        userIds: Array.isArray(u) ? u.map(String) : [],
+        sessionIds: Array.isArray(parsed.s) ? parsed.s.map(String) : [],
+        userIds: Array.isArray(parsed.u) ? parsed.u.map(String) : [],
       });
     } catch {
       // Not ours to understand: forget everything rather than keep something we were told to forget.
       this.clear();
+    }
+    // Dropped: the instance that forgot may answer its request now.
+    if (typeof id === 'string' && id.length <= 64) {
+      this.options.publisher.publish(this.ackChannel, id).catch((error: unknown) => {
+        this.options.logger.warn({ err: error }, 'could not acknowledge a forget; its sender waits for it');
+      });
     }
   }
 

@@ -1,9 +1,15 @@
 // Sessions validated from memory: a hit costs no query, and whatever revokes or changes a session
 // takes effect on every instance by the time its request has answered.
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changeRole } from '../../server/admin/admin.service.ts';
-import { SessionCache } from '../../server/auth/session-cache.ts';
+import {
+  FORGET_ACK_TIMEOUT_MS,
+  SessionCache,
+  sessionsForgetChannel,
+  sessionsForgottenChannel,
+} from '../../server/auth/session-cache.ts';
 import { revokeSessions, validateSessionToken } from '../../server/auth/sessions.ts';
 import { loadConfig } from '../../server/config.ts';
 import { createLogger } from '../../server/lib/logger.ts';
@@ -59,7 +65,7 @@ describe('SessionCache', () => {
     }
   });
 
-  it('forgets on the message of another instance, by session and by user', async () => {
+  it('forgets on the message of another instance, by session and by user, before the forget resolves', async () => {
     const a = await setup();
     const b = await setup();
     try {
@@ -68,13 +74,44 @@ describe('SessionCache', () => {
       await validateSessionToken(ctx.db, one.token, b.cache);
       await validateSessionToken(ctx.db, two.token, b.cache);
       expect(b.cache.size).toBe(2);
+      // No waiting: a forget resolves once every instance has acknowledged it.
       await a.cache.forget({ sessionIds: [one.sessionId] });
-      await waitFor(() => b.cache.size === 1, { what: 'b to forget the session' });
+      expect(b.cache.size).toBe(1);
       await a.cache.forget({ userIds: [two.id] });
-      await waitFor(() => b.cache.size === 0, { what: 'b to forget the user' });
+      expect(b.cache.size).toBe(0);
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('waits for a slow instance to acknowledge, and gives up on a silent one after its deadline', async () => {
+    const { cache, close } = await setup();
+    const listener = createRedis(ctx.redisUrl, 'blocking', 'test-cache-slow-sub');
+    const acker = createRedis(ctx.redisUrl, 'commands', 'test-cache-slow-pub');
+    try {
+      let mode: 'slow' | 'silent' = 'slow';
+      let acked = false;
+      listener.on('message', (_channel: string, message: string) => {
+        if (mode === 'silent') return;
+        const { i } = JSON.parse(message) as { i: string };
+        setTimeout(() => {
+          acked = true;
+          void acker.publish(sessionsForgottenChannel(ctx.redisPrefix), i);
+        }, 300);
+      });
+      await listener.subscribe(sessionsForgetChannel(ctx.redisPrefix));
+      await cache.forget({ userIds: [randomUUID()] });
+      expect(acked).toBe(true);
+
+      mode = 'silent';
+      const started = Date.now();
+      await cache.forget({ userIds: [randomUUID()] });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(FORGET_ACK_TIMEOUT_MS - 50);
+    } finally {
+      await closeRedis(listener);
+      await closeRedis(acker);
+      await close();
     }
   });
 
