@@ -394,7 +394,9 @@ export class PlazaClient {
 
   /**
    * Who watches a topic (`feed`, `post:<id>`, `event:<id>`), counted across every instance, with up to 20
-   * signed-in watchers. Refused like a subscribe to the same topic would be.
+   * signed-in watchers. Refused like a subscribe to the same topic would be. Answers and `presence:stats`
+   * pushes are not ordered with each other: a push that arrives while this is pending may be newer than
+   * its answer (ask again then, as the pages do in server/pages/client/presence.ts).
    */
   presence(topic: string): Promise<PresenceSnapshot> {
     return this.live.command('presence', { topic });

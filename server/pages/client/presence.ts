@@ -16,15 +16,31 @@ export async function showWatching(client: PlazaClient): Promise<void> {
     element.title = clients === 1 ? 'Only you have this page open' : `${clients} open views of this page`;
     element.hidden = clients < 1;
   };
-  const ask = () =>
-    client.presence(topic).then(
-      ({ clients }) => show(clients),
-      () => {
+  // A push and a command's answer are not ordered: the push of a change computed after the answer can reach
+  // the page before it (their Redis replies arrive together and take different paths to the socket). So an
+  // answer that a push overtook is stale: ask again, until one comes back with no push in between.
+  let pushes = 0;
+  const ask = async (): Promise<void> => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const before = pushes;
+      let clients: number;
+      try {
+        ({ clients } = await client.presence(topic));
+      } catch {
         // Not counted now (offline, refused): say nothing rather than something wrong.
         element.hidden = true;
-      },
-    );
-  client.onPresence(({ clients }) => show(clients), topic);
+        return;
+      }
+      if (pushes === before) {
+        show(clients);
+        return;
+      }
+    }
+  };
+  client.onPresence(({ clients }) => {
+    pushes++;
+    show(clients);
+  }, topic);
   client.live.onStatus((status) => {
     if (status === 'resumed' || status === 'gap') void ask();
     if (status === 'reconnecting' || status === 'disconnected') element.hidden = true;
