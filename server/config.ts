@@ -105,6 +105,8 @@ const schema = z.object({
   CAPTCHA_HMAC_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   CAPTCHA_MAX_NUMBER: int(10, 10_000_000).default(100_000),
   REMINDER_LEAD_MINUTES: int(0, 7 * 24 * 60).default(60),
+  /** Participants reminded per transaction by an event's reminder job (events.reminder-fanout.ts). */
+  REMINDER_CHUNK: int(1, 50_000).default(5_000),
   EVENT_LOG_RETENTION_HOURS: int(1, 24 * 365).default(24),
   CURRENCY: z
     .string()
@@ -161,6 +163,7 @@ export interface Config {
   readonly captchaHmacKey: string;
   readonly captchaMaxNumber: number;
   readonly reminderLeadMinutes: number;
+  readonly reminderChunk: number;
   readonly eventLogRetentionHours: number;
   readonly currency: string;
   readonly trustProxy: boolean;
@@ -309,6 +312,7 @@ export function loadConfig(
     captchaHmacKey: e.CAPTCHA_HMAC_KEY ?? DEV_CAPTCHA_KEY,
     captchaMaxNumber: e.CAPTCHA_MAX_NUMBER,
     reminderLeadMinutes: e.REMINDER_LEAD_MINUTES,
+    reminderChunk: e.REMINDER_CHUNK,
     eventLogRetentionHours: e.EVENT_LOG_RETENTION_HOURS,
     currency: e.CURRENCY,
     trustProxy: e.TRUST_PROXY,

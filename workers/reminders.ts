@@ -1,6 +1,7 @@
-// Event reminders worker: sends due reminders (the rules live in server/events/events.reminders.ts and
-// events.reminder-delivery.ts) and periodically schedules any that a crash between commit and enqueue
-// left out.
+// Event reminders worker: runs events' reminder jobs (everyone going at once), participants' own jobs
+// (group-committed), and periodically schedules any that a crash between commit and enqueue left out.
+// The rules live in server/events/events.reminders.ts, events.reminder-fanout.ts and
+// events.reminder-delivery.ts.
 import type { Job } from 'bullmq';
 import {
   commitReminders,
@@ -12,7 +13,7 @@ import { type ReminderDeps, runReminderJob } from '../server/events/events.remin
 import type { ReminderJob } from '../server/jobs/queues.ts';
 import { GroupCommit } from './group-commit.ts';
 
-/** Reminders per transaction. */
+/** Participants' own reminders per transaction. */
 const BATCH = 100;
 /**
  * Jobs in flight at once: two batches' worth, so that BullMQ hands over the next batch's jobs while
@@ -31,7 +32,8 @@ export function createReminderHandler(deps: ReminderDeps): (payload: ReminderJob
     afterCommit: (committed) => queueReminderEmails(deps, committed),
   });
   return async (payload, job) => {
-    if (payload.task === 'reconcile') {
+    // The reconciler, and an event's job: it commits its own chunks (events.reminder-fanout.ts).
+    if (payload.task !== 'send') {
       await runReminderJob(deps, payload);
       return;
     }

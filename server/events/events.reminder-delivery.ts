@@ -1,11 +1,12 @@
-// Delivering due event reminders, many in one transaction (the reminders worker group-commits its jobs).
+// Delivering participants' own reminder jobs, many in one transaction (the reminders worker group-commits
+// them). Events' jobs, which remind everyone going at once, are events.reminder-fanout.ts.
 //
 // Exactly once per participant: the participants' rows are locked (in a fixed order, so concurrent
 // batches cannot deadlock each other), the guard row in event_reminders is inserted in the same
 // transaction as the notification, and the email job has a deterministic id. A job whose reminder was
 // sent before (a retry, a duplicate) finds the guard and only enqueues the email if it is still owed
 // (a crash between the commit and the enqueue).
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { EmailJob } from '../jobs/queues.ts';
 import { newId } from '../lib/ids.ts';
 import { countAndPushInserted } from '../notifications/notifications.pushes.ts';
@@ -39,6 +40,16 @@ export interface DueReminder {
   startsAt: Date;
   email: string;
 }
+
+/**
+ * The reminder notification's type, title, body, url and dedupe key, from a row `d` with the event's
+ * event_id, title, starts_at and location (here and in events.reminder-fanout.ts). Titles (<= 120) and
+ * locations (<= 200) are short enough for the notification's limits.
+ */
+export const reminderNotificationColumns: RawBuilder<unknown> = sql`'event_reminder', 'Reminder: ' || d.title,
+  d.title || ' starts at ' || to_char(d.starts_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') || ' UTC'
+    || case when d.location <> '' then ', ' || d.location else '' end || '.',
+  '/events/' || d.event_id, 'event_reminder:' || d.event_id`;
 
 export const reminderEmailJobId = (eventId: string, userId: string): string =>
   `reminder-email_${eventId}_${userId}`;
@@ -128,12 +139,8 @@ export async function commitReminders(
       on conflict (event_id, user_id) do nothing
       returning event_id, user_id
     ), inserted as (
-      -- Titles (<= 120) and locations (<= 200) are short enough for the notification's limits.
       insert into notifications (id, user_id, type, title, body, url, dedupe_key)
-      select d.notification_id, d.user_id, 'event_reminder', 'Reminder: ' || d.title,
-        d.title || ' starts at ' || to_char(d.starts_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') || ' UTC'
-          || case when d.location <> '' then ', ' || d.location else '' end || '.',
-        '/events/' || d.event_id, 'event_reminder:' || d.event_id
+      select d.notification_id, d.user_id, ${reminderNotificationColumns}
       from due d join guard g on g.event_id = d.event_id and g.user_id = d.user_id
       on conflict (user_id, dedupe_key) where dedupe_key is not null do nothing
       returning *

@@ -17,7 +17,7 @@ import { notifyMany } from '../notifications/notifications.service.ts';
 import { appendEvent } from '../realtime/event-log.ts';
 import { eventWriteLimits } from './events.limits.ts';
 import { promoteToCapacity, settleSoon } from './events.participation.ts';
-import { scheduleReminders, unscheduleReminders } from './events.reminders.ts';
+import { scheduleEventReminders, scheduleReminders, unscheduleEventReminders } from './events.reminders.ts';
 import {
   type EventChanges,
   type EventView,
@@ -198,15 +198,18 @@ export async function updateEventDetails(
       rooms: [EVENTS_ROOM, eventRoom(id)],
       data: { event },
     });
-    const going = moved ? await participantIds(trx, id, ['going']) : [];
-    return { event, promotion, going, before, coverRemoved };
+    return { event, promotion, moved, before, coverRemoved };
   });
   if (outcome.coverRemoved) await collectSoon(deps);
   await settleSoon(deps, outcome.promotion.tickets);
-  // After commit: new jobs first (their ids carry the new start), then the old ones go.
+  // After commit: the new job first (its id carries the new start), then the old one goes: one job each
+  // however many are going.
   const now = { id, starts_at: new Date(outcome.event.startsAt) };
-  await scheduleReminders(deps, now, [...outcome.going, ...outcome.promotion.going]);
-  await unscheduleReminders(deps, outcome.before, outcome.going);
+  if (outcome.moved) {
+    if (outcome.event.goingCount > 0) await scheduleEventReminders(deps, now);
+    await unscheduleEventReminders(deps, outcome.before);
+  }
+  await scheduleReminders(deps, now, outcome.promotion.going);
   return getEvent(deps, actor, id);
 }
 
@@ -283,14 +286,15 @@ export async function closeEventInTransaction(
     data: { event },
   });
   const refunds = await refundEventTickets(trx, id, mediaStoreOf(deps.config));
-  return { before, going: await participantIds(trx, id, ['going']), refunds };
+  return { before, refunds };
 }
 
 /** After the commit of a cancellation or rejection: refunds settle, reminders are dropped. */
 export async function afterEventClosed(deps: Deps, outcome: ClosedEvent): Promise<void> {
   if (outcome) {
     await settleSoon(deps, outcome.refunds);
-    await unscheduleReminders(deps, outcome.before, outcome.going);
+    // Participants' own jobs (late joiners) stay: they find the event closed and do nothing.
+    await unscheduleEventReminders(deps, outcome.before);
   }
 }
 

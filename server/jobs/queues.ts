@@ -37,10 +37,13 @@ export type TransferJob =
   | { task: 'sweep' };
 
 /**
- * Send one participant's event reminder (job id from eventId, userId and startsAt: a moved event gets a new
- * job, a stale one finds the start changed and does nothing), or reschedule missing ones (the reconciler).
+ * Send an event's reminders to everyone going (one job per event and start: job id from eventId and
+ * startsAt, so a moved event gets a new job and a stale one finds the start changed and does nothing),
+ * send one participant's (who became going once the event's job may have run), or schedule missing ones
+ * (the reconciler). See server/events/events.reminders.ts.
  */
 export type ReminderJob =
+  | { task: 'send-event'; eventId: string; startsAt: string }
   | { task: 'send'; eventId: string; userId: string; startsAt: string }
   | { task: 'reconcile' };
 

@@ -1,7 +1,7 @@
 import type { Event, NotificationType, Page } from '@plaza/client/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Deps } from '../../server/deps.ts';
-import { reminderJobId } from '../../server/events/events.reminders.ts';
+import { eventReminderJobId, reminderJobId } from '../../server/events/events.reminders.ts';
 import { eventRoutes } from '../../server/events/events.routes.ts';
 import { notificationRoutes } from '../../server/notifications/notifications.routes.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
@@ -222,10 +222,12 @@ describe('participation', () => {
     expect(await notificationsOf(c!.id, 'event_promoted')).toHaveLength(0);
     expect(await eventRow(event.id)).toMatchObject({ going_count: 1, waitlist_count: 1 });
 
-    // B got a reminder job when promoted; A's was removed when A left.
+    // One reminder job for the event, whoever is going when it runs (B, promoted); nobody has one of their
+    // own (that is for joining once the event's job may have run).
     const queue = h.queues.get('reminders');
     const startsAt = new Date(event.startsAt);
-    expect(await queue.getJob(reminderJobId(event.id, b!.id, startsAt))).toBeTruthy();
+    expect(await queue.getJob(eventReminderJobId(event.id, startsAt))).toBeTruthy();
+    expect(await queue.getJob(reminderJobId(event.id, b!.id, startsAt))).toBeFalsy();
     expect(await queue.getJob(reminderJobId(event.id, a!.id, startsAt))).toBeFalsy();
   });
 
@@ -256,7 +258,7 @@ describe('cancelling', () => {
     await h.json('PUT', `/events/${event.id}/participation`, going);
     await h.json('PUT', `/events/${event.id}/participation`, waiting);
     const queue = h.queues.get('reminders');
-    const jobId = reminderJobId(event.id, going.id, new Date(event.startsAt));
+    const jobId = eventReminderJobId(event.id, new Date(event.startsAt));
     expect(await queue.getJob(jobId)).toBeTruthy();
 
     const stranger = await createUser(ctx.db);

@@ -1,6 +1,10 @@
 import type { Event } from '@plaza/client/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reconcileReminders, reminderJobId } from '../../server/events/events.reminders.ts';
+import {
+  eventReminderJobId,
+  reconcileReminders,
+  reminderJobId,
+} from '../../server/events/events.reminders.ts';
 import { createLogger } from '../../server/lib/logger.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createUser, type TestUser } from '../helpers/factories.ts';
@@ -59,21 +63,28 @@ async function eventStartingIn(seconds: number, title: string): Promise<Event> {
 const join = (event: Event, user: TestUser) => h.json('PUT', `/events/${event.id}/participation`, user);
 
 describe('event reminders', () => {
-  it('reach each going participant once, by notification and email; leaving removes it, moving the start moves it', async () => {
-    const event = await eventStartingIn(64, 'Reminder party');
-    const moved = await eventStartingIn(64, 'Moved party');
+  it('reach each going participant once, by notification and email, from one job per event; moving the start moves it', async () => {
+    // Due in ~12 s: joining happens well before the event's job runs.
+    const event = await eventStartingIn(72, 'Reminder party');
+    const moved = await eventStartingIn(72, 'Moved party');
     const [a, b, leaver, mover] = await Promise.all([1, 2, 3, 4].map(() => createUser(ctx.db)));
     for (const u of [a!, b!, leaver!]) await join(event, u);
     await join(moved, mover!);
     const queue = h.queues.get('reminders');
     const startsAt = new Date(event.startsAt);
 
-    const jobA = await queue.getJob(reminderJobId(event.id, a!.id, startsAt));
-    expect(jobA?.opts.delay).toBeGreaterThan(0);
-    expect(jobA?.opts.delay).toBeLessThanOrEqual(4_000);
+    const eventJob = await queue.getJob(eventReminderJobId(event.id, startsAt));
+    expect(eventJob?.data).toEqual({
+      task: 'send-event',
+      eventId: event.id,
+      startsAt: startsAt.toISOString(),
+    });
+    expect(eventJob?.opts.delay).toBeGreaterThan(0);
+    expect(eventJob?.opts.delay).toBeLessThanOrEqual(12_000);
+    // Nobody has a job of their own: the event's reminds everyone.
+    expect(await queue.getJob(reminderJobId(event.id, a!.id, startsAt))).toBeFalsy();
 
     await h.json('DELETE', `/events/${event.id}/participation`, leaver);
-    expect(await queue.getJob(reminderJobId(event.id, leaver!.id, startsAt))).toBeFalsy();
 
     const later = new Date(Date.now() + 3 * 3600_000);
     const [patched] = await h.json('PATCH', `/events/${moved.id}`, organizer, {
@@ -81,13 +92,13 @@ describe('event reminders', () => {
       endsAt: new Date(later.getTime() + 3600_000).toISOString(),
     });
     expect(patched).toBe(200);
-    expect(await queue.getJob(reminderJobId(moved.id, mover!.id, new Date(moved.startsAt)))).toBeFalsy();
-    const movedJob = await queue.getJob(reminderJobId(moved.id, mover!.id, later));
+    expect(await queue.getJob(eventReminderJobId(moved.id, new Date(moved.startsAt)))).toBeFalsy();
+    const movedJob = await queue.getJob(eventReminderJobId(moved.id, later));
     expect(movedJob?.opts.delay).toBeGreaterThan(3 * 3600_000 - 60_000 - 10_000);
     expect(movedJob?.opts.delay).toBeLessThanOrEqual(3 * 3600_000 - 60_000);
 
-    await sink.waitForMessage(a!.email, (m) => m.subject === 'Reminder: Reminder party', 20_000);
-    await sink.waitForMessage(b!.email, (m) => m.subject === 'Reminder: Reminder party', 20_000);
+    await sink.waitForMessage(a!.email, (m) => m.subject === 'Reminder: Reminder party', 30_000);
+    await sink.waitForMessage(b!.email, (m) => m.subject === 'Reminder: Reminder party', 30_000);
     await sleep(1_500);
     const sent = await reminders(event.id);
     expect(countOf(sent, a!.id)).toBe(1);
@@ -110,15 +121,15 @@ describe('event reminders', () => {
 
   it('sends no duplicate when the worker is killed mid-way and restarted, nor for a duplicated job', async () => {
     // Two waves: the worker dies as the first one goes out; the second falls due while it is restarting.
-    const first = await eventStartingIn(64, 'Crash party');
-    const second = await eventStartingIn(70, 'After party');
+    const first = await eventStartingIn(68, 'Crash party');
+    const second = await eventStartingIn(74, 'After party');
     const users = await Promise.all(Array.from({ length: 6 }, () => createUser(ctx.db)));
     for (const u of users) {
       await join(first, u);
       await join(second, u);
     }
 
-    await waitFor(async () => (await reminders(first.id)).length > 0, { timeoutMs: 20_000, intervalMs: 10 });
+    await waitFor(async () => (await reminders(first.id)).length > 0, { timeoutMs: 30_000, intervalMs: 10 });
     await workers.kill();
     expect(await reminders(second.id)).toHaveLength(0);
     workers = await startWorkers(workerEnv(), ['reminders', 'email']);
@@ -137,9 +148,19 @@ describe('event reminders', () => {
         { jobId: duplicateId(u) },
       );
     }
+    // And the event's job run again under another id.
+    const duplicateEventJob = `duplicate_${first.id}`;
+    await h.queues.add(
+      'reminders',
+      { task: 'send-event', eventId: first.id, startsAt: new Date(first.startsAt).toISOString() },
+      { jobId: duplicateEventJob },
+    );
     await waitFor(
       async () => {
-        const jobs = await Promise.all(users.map((u) => queue.getJob(duplicateId(u))));
+        const jobs = await Promise.all([
+          ...users.map((u) => queue.getJob(duplicateId(u))),
+          queue.getJob(duplicateEventJob),
+        ]);
         const done = await Promise.all(jobs.map((j) => j?.isCompleted()));
         return done.every(Boolean);
       },
@@ -155,21 +176,77 @@ describe('event reminders', () => {
     }
   });
 
-  it('reconciliation schedules a reminder whose job was lost between commit and enqueue', async () => {
+  it("someone going after the event's job ran gets a job of their own; one whose job was lost, the reconciler's catch-up", async () => {
+    const event = await eventStartingIn(66, 'Late party');
+    const [early, late, lost] = await Promise.all([1, 2, 3].map(() => createUser(ctx.db)));
+    await join(event, early!);
+    const queue = h.queues.get('reminders');
+    const startsAt = new Date(event.startsAt);
+    const eventJobId = eventReminderJobId(event.id, startsAt);
+    await waitFor(async () => (await queue.getJob(eventJobId))?.isCompleted(), {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+      what: "the event's job",
+    });
+    expect(countOf(await reminders(event.id), early!.id)).toBe(1);
+
+    // The event's job has run: joining now schedules a job of the joiner's own, due at once.
+    await join(event, late!);
+    expect((await queue.getJob(reminderJobId(event.id, late!.id, startsAt)))?.data).toMatchObject({
+      task: 'send',
+      userId: late!.id,
+    });
+    await sink.waitForMessage(late!.email, (m) => m.subject === 'Reminder: Late party', 20_000);
+
+    // Going, but the job after the commit was lost (the process died): the reconciler finds the event's
+    // job has run and adds a catch-up run of it.
+    await ctx.db
+      .insertInto('event_participants')
+      .values({ event_id: event.id, user_id: lost!.id, status: 'going' })
+      .execute();
+    await ctx.db
+      .updateTable('events')
+      .set((eb) => ({ going_count: eb('going_count', '+', 1) }))
+      .where('id', '=', event.id)
+      .execute();
+    const deps = { db: ctx.db, queues: h.queues, logger: createLogger('silent', 'test'), config: h.config };
+    expect(await reconcileReminders(deps)).toBeGreaterThanOrEqual(1);
+    const catchUp = (await queue.getJobs(['delayed', 'waiting', 'active', 'completed'])).filter((j) =>
+      j.id?.startsWith(`${eventJobId}_catchup_`),
+    );
+    expect(catchUp).toHaveLength(1);
+    await sink.waitForMessage(lost!.email, (m) => m.subject === 'Reminder: Late party', 20_000);
+
+    await sleep(1_500);
+    const sent = await reminders(event.id);
+    for (const u of [early!, late!, lost!]) {
+      expect(countOf(sent, u.id)).toBe(1);
+      expect(emailsTo(u, 'Late party')).toBe(1);
+    }
+  });
+
+  it('reconciliation schedules an event job lost between commit and enqueue, once', async () => {
     const event = await h.createEvent(organizer, { title: 'Reconciled' });
     const user = await createUser(ctx.db);
     await join(event, user);
     const queue = h.queues.get('reminders');
-    const jobId = reminderJobId(event.id, user.id, new Date(event.startsAt));
+    const jobId = eventReminderJobId(event.id, new Date(event.startsAt));
     await queue.remove(jobId);
     expect(await queue.getJob(jobId)).toBeFalsy();
 
     const deps = { db: ctx.db, queues: h.queues, logger: createLogger('silent', 'test'), config: h.config };
     expect(await reconcileReminders(deps)).toBeGreaterThanOrEqual(1);
     const job = await queue.getJob(jobId);
-    expect(job?.data).toMatchObject({ task: 'send', eventId: event.id, userId: user.id });
+    expect(job?.data).toEqual({
+      task: 'send-event',
+      eventId: event.id,
+      startsAt: new Date(event.startsAt).toISOString(),
+    });
     // A second run finds it scheduled and adds nothing for it.
     await reconcileReminders(deps);
-    expect((await queue.getJobs(['delayed'])).filter((j) => j.id === jobId)).toHaveLength(1);
+    const forEvent = (await queue.getJobs(['delayed', 'waiting'])).filter(
+      (j) => j.data.task !== 'reconcile' && j.data.eventId === event.id,
+    );
+    expect(forEvent.map((j) => j.id)).toEqual([jobId]);
   });
 });

@@ -1,6 +1,6 @@
 import type { Event } from '@plaza/client/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reminderJobId } from '../../server/events/events.reminders.ts';
+import { eventReminderJobId, reminderJobId } from '../../server/events/events.reminders.ts';
 import { Queues } from '../../server/jobs/queues.ts';
 import { closeRedis, createRedis } from '../../server/lib/redis.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
@@ -172,9 +172,10 @@ describe('paid tickets', () => {
     expect(await eventRow(event.id)).toEqual({ going_count: 1, waitlist_count: 0 });
     const [, seen] = await api<Event>('GET', `/events/${event.id}`, ada);
     expect(seen).toMatchObject({ myStatus: 'going', goingCount: 1 });
-    // Going by payment gets its reminder like anyone going.
-    const jobId = reminderJobId(event.id, ada.id, new Date(event.startsAt));
+    // Going by payment gets its reminder like anyone going: from the event's job.
+    const jobId = eventReminderJobId(event.id, new Date(event.startsAt));
     expect(await queues.get('reminders').getJob(jobId)).toBeTruthy();
+    const ownJobId = reminderJobId(event.id, ada.id, new Date(event.startsAt));
     // Joining again once going answers going and buys nothing.
     expect((await join(event, ada))[1].status).toBe('going');
     expect(await transfersOf(event, ada, 'event_ticket')).toHaveLength(1);
@@ -185,7 +186,8 @@ describe('paid tickets', () => {
     expect(await balanceOf(ada.id)).toBe(10_000);
     expect(await balanceOf(organizer.id)).toBe(0);
     expect(await participation(event.id, ada.id)).toBeUndefined();
-    expect(await queues.get('reminders').getJob(jobId)).toBeFalsy();
+    // The event's job stays (it reminds whoever is going when it runs); Ada had none of her own.
+    expect(await queues.get('reminders').getJob(ownJobId)).toBeFalsy();
     // Leaving twice refunds nothing more.
     expect((await leave(event, ada))[1].status).toBeNull();
     expect(await transfersOf(event, ada, 'refund')).toHaveLength(1);

@@ -14,11 +14,12 @@ import { errorLines, inPool } from './fault-harness.ts';
 const USERS = 12;
 const TRANSFERS = 300;
 /**
- * Reminders commit in batches of up to the worker's concurrency (100), each atomically: several times
- * that, so that the kill after the first reminder lands between batches (or between a batch's commit
+ * The event's reminder job commits its participants in chunks of REMINDER_CHUNK, each atomically: many
+ * chunks, so that the kill after the first reminder lands between chunks (or between a chunk's commit
  * and its emails), not after the last one.
  */
 const PARTICIPANTS = 300;
+const REMINDER_CHUNK = 20;
 /** Joining them all takes seconds: the reminders fall due once they have joined, all at once. */
 const REMINDERS_DUE_IN_MS = 20_000;
 const LEAD_MINUTES = 60;
@@ -32,7 +33,10 @@ const killed: PlazaProcess[] = [];
 
 beforeAll(async () => {
   sink = await startSmtpSink();
-  ctx = await createTestContext({ REMINDER_LEAD_MINUTES: String(LEAD_MINUTES) });
+  ctx = await createTestContext({
+    REMINDER_LEAD_MINUTES: String(LEAD_MINUTES),
+    REMINDER_CHUNK: String(REMINDER_CHUNK),
+  });
   // Emails go through their own worker process: SMTP has no exactly-once, so the kill hits the
   // settlement and reminder logic (which must be exactly-once), not a message half-handed to SMTP.
   [server, mailer, workers] = await Promise.all([
