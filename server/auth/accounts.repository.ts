@@ -1,28 +1,26 @@
 // SQL of user accounts. Email and username are unique case-insensitively: lookups use lower(), as the indexes do.
 import type { Role } from '@plaza/client/protocol';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
-import { preparedQuery } from '../db/plaza-dialect.ts';
+import { prepared } from '../db/plaza-dialect.ts';
 import type { UserRow } from '../db/schema.ts';
 
 export async function findUserById(db: Executor, id: string): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+// Every login runs one of these: their text is built once, not by the query builder per call.
+const USER_BY_EMAIL = prepared('user-by-email', 'select * from "users" where lower("email") = $1');
+const USER_BY_USERNAME = prepared('user-by-username', 'select * from "users" where lower("username") = $1');
+
+const userBy = (text: string, key: string) => CompiledQuery.raw(text, [key]) as CompiledQuery<UserRow>;
+
 export async function findUserByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
-  const query = db
-    .selectFrom('users')
-    .selectAll()
-    .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()));
-  return (await db.executeQuery(preparedQuery('user-by-email', query))).rows[0];
+  return (await db.executeQuery(userBy(USER_BY_EMAIL, email.toLowerCase()))).rows[0];
 }
 
 export async function findUserByUsername(db: Executor, username: string): Promise<UserRow | undefined> {
-  const query = db
-    .selectFrom('users')
-    .selectAll()
-    .where((eb) => eb(eb.fn('lower', ['username']), '=', username.toLowerCase()));
-  return (await db.executeQuery(preparedQuery('user-by-username', query))).rows[0];
+  return (await db.executeQuery(userBy(USER_BY_USERNAME, username.toLowerCase()))).rows[0];
 }
 
 /** `login` is an email when it holds an @ (usernames cannot), else a username. */

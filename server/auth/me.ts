@@ -4,7 +4,7 @@ import type { Executor } from '../db/database.ts';
 import type { UserRow } from '../db/schema.ts';
 import { notFound } from '../lib/errors.ts';
 import { avatarOf, avatarUrlOf, type MediaUrls } from '../media/media.objects.ts';
-import { findUserById, followCounts } from './accounts.repository.ts';
+import { type FollowCounts, findUserById, followCounts } from './accounts.repository.ts';
 
 export async function userRowToMe(
   db: Executor,
@@ -12,7 +12,11 @@ export async function userRowToMe(
   viewerId: string | null,
   urls: MediaUrls,
 ): Promise<Me> {
-  const counts = await followCounts(db, row.id, viewerId);
+  return meOf(row, await followCounts(db, row.id, viewerId), urls);
+}
+
+/** `Me` from the user's row and follow counts read already (sign-in reads them in its own statement). */
+export function meOf(row: UserRow, counts: FollowCounts, urls: MediaUrls): Me {
   return {
     id: row.id,
     username: row.username,

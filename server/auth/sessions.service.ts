@@ -9,7 +9,8 @@ import { notFound } from '../lib/errors.ts';
 import { mediaStoreOf } from '../media/store.factory.ts';
 import type { Actor } from './actor.ts';
 import type { ClientInfo } from './auth.context.ts';
-import { userRowToMe } from './me.ts';
+import { meOf, userRowToMe } from './me.ts';
+import { signInQuietly } from './quiet-sign-in.ts';
 import { createSession, revokeSessions } from './sessions.ts';
 
 /** What revoking needs: the database, and whom to tell to forget cached sessions. */
@@ -30,8 +31,9 @@ export interface SessionInfo {
 }
 
 /**
- * A new session, recorded in the security log in the same transaction (`how`: by password or by an
- * emailed code); a sign-in from a network new to the account is notified, and emailed after commit.
+ * A new session, recorded in the security log atomically with it (`how`: by password or by an emailed
+ * code); a sign-in from a network new to the account is notified, and emailed after commit. Most sign-ins
+ * alert nobody and take one statement (quiet-sign-in.ts); the others, a transaction.
  */
 export async function signIn(
   deps: Pick<Deps, 'db' | 'queues' | 'config' | 'logger'>,
@@ -39,11 +41,21 @@ export async function signIn(
   client: ClientInfo,
   how: 'login' | 'login_code',
 ): Promise<SignedIn> {
+  const record = { userId: user.id, type: how, ...client };
+  const quiet = await signInQuietly(deps.db, record);
+  if (quiet) {
+    return {
+      user: meOf(user, quiet.counts, mediaStoreOf(deps.config)),
+      token: quiet.session.token,
+      expiresAt: quiet.session.expiresAt.toISOString(),
+    };
+  }
+  // One to alert about (or racing the account's deletion): the transaction that also notifies decides again.
   // Independent: at once, on two pool connections.
   const [{ session, alert }, me] = await Promise.all([
     deps.db.transaction().execute(async (trx) => ({
       session: await createSession(trx, user.id, client.userAgent),
-      alert: await recordSignIn(trx, { userId: user.id, type: how, ...client }),
+      alert: await recordSignIn(trx, record),
     })),
     userRowToMe(deps.db, user, user.id, mediaStoreOf(deps.config)),
   ]);

@@ -39,20 +39,33 @@ export interface ValidSession {
   refreshed: boolean;
 }
 
-export async function createSession(db: Executor, userId: string, userAgent = ''): Promise<NewSession> {
+/** A new session's token and what is stored of it (the secret only hashed). */
+export interface SessionCredentials extends NewSession {
+  secretHash: Uint8Array;
+}
+
+export function newSessionCredentials(): SessionCredentials {
   // 120-bit id (public, for listing and revoking) and 160-bit secret: ≥ 160 bits the contract asks for.
   const sessionId = randomString(15);
   const secret = randomString(20);
   const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
+  return { token: `${sessionId}.${secret}`, sessionId, secretHash: hashSecret(secret), expiresAt };
+}
+
+/** The user agent as stored with a session (and in the security log). */
+export const storedUserAgent = (userAgent: string): string => userAgent.slice(0, 300);
+
+export async function createSession(db: Executor, userId: string, userAgent = ''): Promise<NewSession> {
+  const { token, sessionId, secretHash, expiresAt } = newSessionCredentials();
   const insert = db.insertInto('sessions').values({
     id: sessionId,
-    secret_hash: hashSecret(secret),
+    secret_hash: secretHash,
     user_id: userId,
-    user_agent: userAgent.slice(0, 300),
+    user_agent: storedUserAgent(userAgent),
     expires_at: expiresAt,
   });
   await db.executeQuery(preparedQuery('insert-session', insert));
-  return { token: `${sessionId}.${secret}`, sessionId, expiresAt };
+  return { token, sessionId, expiresAt };
 }
 
 /**

@@ -160,6 +160,41 @@ describe('sign-in alerts', () => {
     ).toHaveLength(2);
   });
 
+  it('writes one session and one log entry per sign-in, whether it alerts (a transaction) or not (one statement)', async () => {
+    const user = await verifiedUser(h);
+    const written = async () => ({
+      sessions: (await h.ctx.db.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute())
+        .length,
+      signIns: (
+        await h.ctx.db
+          .selectFrom('security_events')
+          .select('id')
+          .where('user_id', '=', user.id)
+          .where('type', '=', 'login')
+          .execute()
+      ).length,
+    });
+    const before = await written();
+    const quiet = await login(user.username, freshIp());
+    expect(quiet.status).toBe(200);
+    expect(await written()).toEqual({ sessions: before.sessions + 1, signIns: before.signIns + 1 });
+    const alerted = await login(user.username, '172.21.0.9');
+    expect(alerted.status).toBe(200);
+    await h.nextEmail(user.email, ALERT_SUBJECT);
+    expect(await written()).toEqual({ sessions: before.sessions + 2, signIns: before.signIns + 2 });
+    // Both answers carry a working session and the user's own Me, follow counts included.
+    for (const res of [quiet, alerted]) {
+      const body = await json<{ token: string; user: Record<string, unknown> }>(res);
+      expect(body.user).toMatchObject({
+        id: user.id,
+        followerCount: 0,
+        followingCount: 0,
+        followedByMe: false,
+      });
+      expect((await h.call('GET', '/me', undefined, bearerOf(body))).status).toBe(200);
+    }
+  });
+
   it('compares IPv6 sign-ins by /48', async () => {
     const user = await verifiedUser(h);
     expect((await login(user.username, '2001:db8:aa:1::1')).status).toBe(200);
