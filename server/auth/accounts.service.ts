@@ -22,8 +22,9 @@ import type { AuthContext, ClientInfo } from './auth.context.ts';
 import { loginCodeEmail, queueAccountEmail, verificationEmail } from './auth.emails.ts';
 import { accountKey, loginLockoutKey } from './auth.limits.ts';
 import type { LoginInput, RegisterInput, VerifyCodeInput } from './auth.schema.ts';
-import { consumeCaptcha } from './captcha.ts';
+import { captchaClaim, consumeCaptcha } from './captcha.ts';
 import { hashCode, replaceCode, tryCode, userVanished } from './codes.repository.ts';
+import { admitLogin } from './login-admission.ts';
 import { userRowToMe } from './me.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { type SignedIn, signIn } from './sessions.service.ts';
@@ -190,18 +191,25 @@ async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
 export async function login(ctx: AuthContext, input: LoginInput, client: ClientInfo): Promise<SignedIn> {
   const account = accountKey(input.login);
   const lockout = loginLockoutKey(account, networkOf(client.ip));
-  // The per-address count and the CAPTCHA's single use in one Redis round trip (a 429 still wins, and a
-  // refused request still counts against its address).
-  await both(ctx.limits.loginPerIp.consume(client.ip), consumeCaptcha(ctx.captcha, input.captcha));
-  // CAPTCHA before the per-account counts: locking someone else's account out costs a solved challenge each,
-  // and locks it only for the attacker's network; the all-networks ceiling counts only tries that the
-  // network's own limit let through, so one network cannot reach it. The lookup rides along; it is the
-  // same query for known and unknown accounts, and a 429 waits for it.
+  // One Redis script (login-admission.ts): the per-address count and the CAPTCHA's single use (a 429 still
+  // wins, and a refused request still counts against its address), then, only when both passed, the
+  // per-account counts: locking someone else's account out costs a solved challenge each, and locks it only
+  // for the attacker's network; the all-networks ceiling counts only tries that the network's own limit
+  // let through, so one network cannot reach it. The lookup rides along once the CAPTCHA is valid (a
+  // garbage one costs no query); it is the same query for known and unknown accounts, and a 429 waits for it.
+  const claim = captchaClaim(ctx.captcha, input.captcha);
   const [, user] = await both(
-    ctx.limits.loginPerAccountNetwork
-      .consume(lockout)
-      .then(() => ctx.limits.loginPerAccount.consume(account)),
-    findUserByLogin(ctx.db, input.login),
+    admitLogin(
+      {
+        perAddress: ctx.limits.loginPerIp,
+        perAccountNetwork: ctx.limits.loginPerAccountNetwork,
+        perAccount: ctx.limits.loginPerAccount,
+        captcha: ctx.captcha,
+      },
+      { address: client.ip, lockout, account },
+      claim,
+    ),
+    claim ? findUserByLogin(ctx.db, input.login) : Promise.resolve(undefined),
   );
   // Unknown user and wrong password: the same work (a dummy hash) and the same answer.
   if (!(await verifyPassword(user?.password_hash ?? null, input.password)) || !user) {

@@ -22,7 +22,8 @@ export interface CaptchaDeps {
   maxNumber: number;
 }
 
-const captchaFailed = () => new AppError('captcha_failed', 'The CAPTCHA is missing, invalid or already used');
+export const captchaFailed = () =>
+  new AppError('captcha_failed', 'The CAPTCHA is missing, invalid or already used');
 
 export async function createCaptcha(deps: CaptchaDeps): Promise<CaptchaChallenge> {
   const challenge = await createChallenge({
@@ -86,18 +87,29 @@ export function verifyCaptchaSolution(
   return { challenge, expires };
 }
 
+export interface CaptchaClaim {
+  key: string;
+  ttlMs: number;
+}
+
+/**
+ * The Redis key that marks a solution used, and for how long to keep it (until it expires anyway), when the
+ * solution is valid; null when it is missing, invalid or expired. Whoever sets the key first (SET NX) used it.
+ */
+export function captchaClaim(deps: CaptchaDeps, payload: string | undefined): CaptchaClaim | null {
+  const verified = payload ? verifyCaptchaSolution(payload, deps.hmacKey) : null;
+  if (!verified) return null;
+  return {
+    key: `${deps.redisPrefix}:captcha:${verified.challenge}`,
+    ttlMs: Math.max(1_000, verified.expires * 1_000 - Date.now()),
+  };
+}
+
 /** Accepts a solved challenge once (signature and expiry checked); throws `captcha_failed` otherwise. */
 export async function consumeCaptcha(deps: CaptchaDeps, payload: string | undefined): Promise<void> {
-  const verified = payload ? verifyCaptchaSolution(payload, deps.hmacKey) : null;
-  if (!verified) throw captchaFailed();
-  // Remember it until it expires anyway: SET NX makes "used once" hold across instances and races.
-  const ttlMs = Math.max(1_000, verified.expires * 1_000 - Date.now());
-  const first = await deps.redis.set(
-    `${deps.redisPrefix}:captcha:${verified.challenge}`,
-    '1',
-    'PX',
-    ttlMs,
-    'NX',
-  );
+  const claim = captchaClaim(deps, payload);
+  if (!claim) throw captchaFailed();
+  // SET NX makes "used once" hold across instances and races.
+  const first = await deps.redis.set(claim.key, '1', 'PX', claim.ttlMs, 'NX');
   if (first !== 'OK') throw captchaFailed();
 }

@@ -21,12 +21,15 @@ export interface LimitOptions {
 }
 
 export class RateLimit {
+  /** The rule, for scripts that count this limit themselves (countInScript). */
+  readonly rule: LimitRule;
   private readonly limiter: RateLimiterRedis;
   private readonly points: number;
   private readonly keyOf: (key: string) => string;
   private readonly onLimitReached: LimitOptions['onLimitReached'];
 
   constructor(redis: Redis, redisPrefix: string, name: string, rule: LimitRule, options: LimitOptions = {}) {
+    this.rule = rule;
     this.points = rule.points;
     this.keyOf = options.keyOf ?? ((key) => key);
     this.onLimitReached = options.onLimitReached;
@@ -60,6 +63,22 @@ export class RateLimit {
     }
   }
 
+  /** The Redis key that counts `key`: a script counting several limits in one round trip writes it. */
+  storeKey(key: string): string {
+    return this.limiter.getKey(this.keyOf(key));
+  }
+
+  /**
+   * What `consume` does with the count a script read (COUNT_IN_SCRIPT): nothing within the limit; over
+   * it, throws `rate_limited` (and reports the moment a lock starts, as consume does).
+   */
+  settle(key: string, consumed: number, msBeforeNext: number, points = 1): void {
+    if (consumed <= this.points) return;
+    if (this.onLimitReached && consumed - points <= this.points)
+      this.onLimitReached(this.keyOf(key), msBeforeNext);
+    throw rateLimited(msBeforeNext);
+  }
+
   /** Milliseconds until `key` may act again, 0 when it may now. */
   async retryAfterMs(key: string): Promise<number> {
     const res = await this.limiter.get(this.keyOf(key));
@@ -76,3 +95,34 @@ export class RateLimit {
     await this.limiter.delete(this.keyOf(key));
   }
 }
+
+/**
+ * Lua for scripts that count a RateLimit in Redis themselves: `count(key, points, durationSec, limit,
+ * blockSec)` returns the count after adding `points` and the milliseconds until it resets — rate-limiter-flexible's
+ * own increment script (RateLimiterRedis) followed by its block (RateLimiterStoreAbstract: the call that first
+ * goes over the limit sets the count again with the block's lifetime), so both write the same keys alike.
+ */
+export const COUNT_IN_SCRIPT = `
+local function count(key, points, duration, limit, block)
+  redis.call('set', key, 0, 'EX', duration, 'NX')
+  local consumed = redis.call('incrby', key, points)
+  local ttl = redis.call('pttl', key)
+  if ttl == -1 then
+    redis.call('expire', key, duration)
+    ttl = 1000 * duration
+  end
+  if block > 0 and consumed > limit and consumed <= limit + points then
+    redis.call('set', key, consumed, 'EX', block)
+    ttl = 1000 * block
+  end
+  return consumed, ttl
+end
+`;
+
+/** COUNT_IN_SCRIPT's arguments after the key for one point of `limit`. */
+export const countArgs = (limit: RateLimit): number[] => [
+  1,
+  limit.rule.durationSec,
+  limit.rule.points,
+  limit.rule.blockSec ?? 0,
+];

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AuthHarness, errorCode, json, PUBLIC_URL, startAuthHarness } from './auth-harness.ts';
+import { type AuthHarness, errorCode, freshIp, json, PUBLIC_URL, startAuthHarness } from './auth-harness.ts';
 import { bearerOf, PASSWORD, RESET_SUBJECT, registerUser, uniqueName, verifiedUser } from './users.ts';
 
 let h: AuthHarness;
@@ -142,6 +142,20 @@ describe('password login', () => {
       expect(await errorCode(res)).toBe('captcha_failed');
     }
     expect((await login(user.username, PASSWORD)).status).toBe(200);
+  });
+
+  it('takes a solved CAPTCHA once: used again, even at once, it is refused and counts against no account', async () => {
+    const user = await verifiedUser(h);
+    const headers = { 'x-forwarded-for': freshIp() };
+    const captcha = await h.captcha();
+    const body = { login: user.username, password: PASSWORD, captcha };
+    expect((await h.call('POST', '/auth/login', body, headers)).status).toBe(200);
+    // Replayed twelve times at once: more than the network's ten tries, none of them counted.
+    const replays = await Promise.all(
+      Array.from({ length: 12 }, () => h.call('POST', '/auth/login', { ...body, password: 'x' }, headers)),
+    );
+    for (const res of replays) expect(await errorCode(res)).toBe('captcha_failed');
+    expect((await loginFrom(headers['x-forwarded-for'], user.username, PASSWORD)).status).toBe(200);
   });
 
   it('answers 429 to an address over its limit even with a good CAPTCHA', async () => {
