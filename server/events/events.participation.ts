@@ -12,7 +12,7 @@ import { KeyedSerializer } from '../lib/keyed-serializer.ts';
 import { decodeCursor, type PageQuery, toPage } from '../lib/pagination.ts';
 import { avatarUrlOf, type MediaUrls } from '../media/media.objects.ts';
 import { mediaStoreOf } from '../media/store.factory.ts';
-import { notify } from '../notifications/notifications.service.ts';
+import { type NewNotification, notifyMany } from '../notifications/notifications.service.ts';
 import { appendEvent } from '../realtime/event-log.ts';
 import { refuseIfBlockedBy } from '../safety/safety.guards.ts';
 import { findUserRefRow, type UserRefRow, userRefOf } from '../social/user-refs.ts';
@@ -256,6 +256,7 @@ export async function promoteToCapacity(trx: Trx, event: EventRow, urls: MediaUr
   };
   await updateEvent(trx, event.id, counts);
   const tickets: string[] = [];
+  const notices: NewNotification[] = [];
   let running: Counts = { going_count: event.going_count, waitlist_count: event.waitlist_count };
   for (const userId of promoted) {
     const paid = needsTicket(event, userId);
@@ -264,7 +265,7 @@ export async function promoteToCapacity(trx: Trx, event: EventRow, urls: MediaUr
       waitlist_count: running.waitlist_count - 1,
     };
     if (paid) tickets.push(await buyTicket(trx, event, userId, urls));
-    await notify(trx, {
+    notices.push({
       userId,
       type: 'event_promoted',
       title: paid ? `A seat freed up at ${event.title}` : `You're going to ${event.title}`,
@@ -275,6 +276,9 @@ export async function promoteToCapacity(trx: Trx, event: EventRow, urls: MediaUr
     });
     await pushParticipation(trx, event.id, userId, paid ? 'pending_payment' : 'going', running, urls);
   }
+  // One statement for all of them: it takes the users' unread counters in one go, in user-id order, so two
+  // promotions (of different events) sharing waitlisted users cannot deadlock on them.
+  await notifyMany(trx, notices);
   return { going, tickets };
 }
 
