@@ -24,7 +24,7 @@ import { accountKey, loginLockoutKey } from './auth.limits.ts';
 import type { LoginInput, RegisterInput, VerifyCodeInput } from './auth.schema.ts';
 import { captchaClaim, consumeCaptcha } from './captcha.ts';
 import { hashCode, replaceCode, tryCode, userVanished } from './codes.repository.ts';
-import { admitLogin } from './login-admission.ts';
+import { admitLogin, loginSucceeded } from './login-admission.ts';
 import { userRowToMe } from './me.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { type SignedIn, signIn } from './sessions.service.ts';
@@ -198,17 +198,14 @@ export async function login(ctx: AuthContext, input: LoginInput, client: ClientI
   // let through, so one network cannot reach it. The lookup rides along once the CAPTCHA is valid (a
   // garbage one costs no query); it is the same query for known and unknown accounts, and a 429 waits for it.
   const claim = captchaClaim(ctx.captcha, input.captcha);
+  const admission = {
+    perAddress: ctx.limits.loginPerIp,
+    perAccountNetwork: ctx.limits.loginPerAccountNetwork,
+    perAccount: ctx.limits.loginPerAccount,
+    captcha: ctx.captcha,
+  };
   const [, user] = await both(
-    admitLogin(
-      {
-        perAddress: ctx.limits.loginPerIp,
-        perAccountNetwork: ctx.limits.loginPerAccountNetwork,
-        perAccount: ctx.limits.loginPerAccount,
-        captcha: ctx.captcha,
-      },
-      { address: client.ip, lockout, account },
-      claim,
-    ),
+    admitLogin(admission, { address: client.ip, lockout, account }, claim),
     claim ? findUserByLogin(ctx.db, input.login) : Promise.resolve(undefined),
   );
   // Unknown user and wrong password: the same work (a dummy hash) and the same answer.
@@ -232,10 +229,7 @@ export async function login(ctx: AuthContext, input: LoginInput, client: ClientI
   }
   // The ceiling bounds guessing: the owner's own sign-ins give their try back.
   const [, signedIn] = await both(
-    Promise.all([
-      ctx.limits.loginPerAccountNetwork.reset(lockout),
-      ctx.limits.loginPerAccount.refund(account),
-    ]),
+    loginSucceeded(admission, { lockout, account }),
     signIn(ctx, user, client, 'login'),
   );
   return signedIn;

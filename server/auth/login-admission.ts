@@ -16,17 +16,24 @@ if net > tonumber(ARGV[9]) then return {ip, ip_ttl, fresh, net, net_ttl} end
 local all, all_ttl = count(KEYS[4], tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13]), tonumber(ARGV[14]))
 return {ip, ip_ttl, fresh, net, net_ttl, all, all_ttl}`;
 
-type AdmitCommand = (...args: Array<string | number>) => Promise<number[]>;
+/** A right password: the network's count starts again, and the try goes back to the all-networks ceiling. */
+const ADMITTED = `${COUNT_IN_SCRIPT}
+redis.call('del', KEYS[1])
+count(KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))
+return 1`;
+
+type Command = (...args: Array<string | number>) => Promise<number[]>;
 const defined = new WeakSet<Redis>();
 
-/** The script as a command of this client: sent by its SHA, the text only when Redis does not know it. */
-function admitCommand(redis: Redis): AdmitCommand {
+/** The scripts as commands of this client: sent by their SHA, the text only when Redis does not know it. */
+function commands(redis: Redis): { admit: Command; admitted: Command } {
   if (!defined.has(redis)) {
     redis.defineCommand('plazaAdmitLogin', { numberOfKeys: 4, lua: ADMIT });
+    redis.defineCommand('plazaLoginAdmitted', { numberOfKeys: 2, lua: ADMITTED });
     defined.add(redis);
   }
-  const command = (redis as unknown as { plazaAdmitLogin: AdmitCommand }).plazaAdmitLogin;
-  return command.bind(redis);
+  const all = redis as unknown as { plazaAdmitLogin: Command; plazaLoginAdmitted: Command };
+  return { admit: all.plazaAdmitLogin.bind(redis), admitted: all.plazaLoginAdmitted.bind(redis) };
 }
 
 export interface LoginAdmission {
@@ -48,7 +55,7 @@ export async function admitLogin(
   keys: { address: string; lockout: string; account: string },
   claim: CaptchaClaim | null,
 ): Promise<void> {
-  const [ip = 0, ipTtl = 0, fresh = 0, net, netTtl, all, allTtl] = await admitCommand(limits.captcha.redis)(
+  const [ip = 0, ipTtl = 0, fresh = 0, net, netTtl, all, allTtl] = await commands(limits.captcha.redis).admit(
     limits.perAddress.storeKey(keys.address),
     claim?.key ?? `${limits.captcha.redisPrefix}:captcha:-`,
     limits.perAccountNetwork.storeKey(keys.lockout),
@@ -63,4 +70,24 @@ export async function admitLogin(
   if (fresh !== 1) throw captchaFailed();
   limits.perAccountNetwork.settle(keys.lockout, net ?? 0, netTtl ?? 0);
   limits.perAccount.settle(keys.account, all ?? 0, allTtl ?? 0);
+}
+
+/**
+ * After a right password: what `reset` of the network's count and `refund` of the account's do, in one
+ * command. Should Redis fail, those calls themselves run (they fall back to the in-memory limiters).
+ */
+export async function loginSucceeded(
+  limits: LoginAdmission,
+  keys: { lockout: string; account: string },
+): Promise<void> {
+  try {
+    await commands(limits.captcha.redis).admitted(
+      limits.perAccountNetwork.storeKey(keys.lockout),
+      limits.perAccount.storeKey(keys.account),
+      -1,
+      ...countArgs(limits.perAccount).slice(1),
+    );
+  } catch {
+    await Promise.all([limits.perAccountNetwork.reset(keys.lockout), limits.perAccount.refund(keys.account)]);
+  }
 }
