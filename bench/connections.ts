@@ -98,10 +98,10 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult[]> {
       rate.baseline.push(base.rate);
     }
     return [
-      summarize('connections memory', 'KiB/socket', 'memory ≤ 1.2 (lower is better)', memory, {
+      summarize('connections memory', 'KiB/socket', 'memory ≤ 0.8 (lower is better)', memory, {
         sockets: count,
       }),
-      summarize('connections rate', 'connects/s', 'connects/s ≥ 0.6', rate, { sockets: count }),
+      summarize('connections rate', 'connects/s', 'connects/s ≥ 0.8', rate, { sockets: count }),
     ];
   } finally {
     await dropBenchDatabase(run, database);

@@ -9,7 +9,7 @@ import { type BenchProcess, startBaseline, startPlazaServer } from './harness/pr
 import { type ArmRound, progress, type ScenarioResult, summarize } from './harness/report.ts';
 import { alternate, type Scenario, type ScenarioContext } from './harness/scenario.ts';
 
-const TARGET = 'req/s ≥ 1.0, p99 ≤ 1.5×';
+const TARGET = "req/s ≥ 2.0, p99 ≤ the baseline's";
 
 async function measure(
   server: BenchProcess,
