@@ -25,19 +25,22 @@ export const eventRooms = (e: NewEvent): string[] => (e.rooms && e.rooms.length 
 /** Appends events in the given transaction; the relay publishes them after commit. */
 export async function appendEvents(trx: Trx, events: ReadonlyArray<NewEvent>): Promise<void> {
   if (events.length === 0) return;
-  await trx
-    .insertInto('event_log')
-    .values(
-      events.map((e) => ({
-        topic: e.topic,
-        type: e.type,
-        rooms: eventRooms(e),
-        data: JSON.stringify(e.data),
-        subject: e.subject ?? null,
-        actor_id: e.actor ?? null,
-      })),
-    )
-    .execute();
+  // One JSON parameter, however many events (a settlement appends hundreds): one native stringify here
+  // instead of a parameter per value, and one prepared statement for every batch size. Rows keep the
+  // array's order, so ids (and the relay's seqs) follow it.
+  const rows = events.map((e) => ({
+    topic: e.topic,
+    type: e.type,
+    rooms: eventRooms(e),
+    data: e.data,
+    subject: e.subject ?? null,
+    actor_id: e.actor ?? null,
+  }));
+  await sql`/* prepare:append-events */
+    insert into event_log (topic, type, rooms, data, subject, actor_id)
+    select e.topic, e.type, e.rooms, e.data, e.subject, e.actor_id
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      as e (topic text, type text, rooms text[], data jsonb, subject uuid, actor_id uuid)`.execute(trx);
 }
 
 export const appendEvent = <T extends PushType>(trx: Trx, event: NewEvent<T>): Promise<void> =>

@@ -268,7 +268,8 @@ describe('settlement', () => {
         .values({ transfer_id: done.id, account_id: userAccount.id, amount_cents: 5 })
         .execute(),
     ).rejects.toThrow();
-    // A pending transfer completed by hand with one-sided entries fails at commit.
+    // A pending transfer completed by hand with one-sided entries, or without any: refused by the statement
+    // that does it (migrations/0024: the checks run per statement, not at commit).
     const pending = (await (await send(eve, { to: bob.username, amountCents: 1 })).json()) as Transfer;
     await expect(
       ctx.db.transaction().execute(async (trx) => {
@@ -280,6 +281,19 @@ describe('settlement', () => {
           trx,
         );
       }),
+    ).rejects.toThrow(/two balancing entries/);
+    await expect(
+      sql`with completed as (
+          update transfers set status = 'completed', completed_at = now(),
+            settled_seq = nextval('transfers_settled_seq') where id = ${pending.id} returning id
+        )
+        insert into ledger_entries (transfer_id, account_id, amount_cents)
+        select id, ${userAccount.id}::uuid, -1 from completed`.execute(ctx.db),
+    ).rejects.toThrow(/two balancing entries/);
+    await expect(
+      sql`update transfers set status = 'completed', completed_at = now(), settled_seq = nextval('transfers_settled_seq') where id = ${pending.id}`.execute(
+        ctx.db,
+      ),
     ).rejects.toThrow(/two balancing entries/);
     await expect(ctx.db.deleteFrom('ledger_entries').execute()).rejects.toThrow(/append-only/);
     await settle([pending.id]);
