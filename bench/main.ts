@@ -8,10 +8,10 @@ import { parseOptions } from './harness/options.ts';
 import { stopAllProcesses } from './harness/processes.ts';
 import { clearProgress, failed, progress, type ScenarioResult, writeResults } from './harness/report.ts';
 import type { Scenario } from './harness/scenario.ts';
-import { jobs } from './jobs.ts';
 import { login } from './login.ts';
 import { media } from './media.ts';
 import { presence, presenceFanout } from './presence.ts';
+import { reminders } from './reminders.ts';
 import { transfers } from './transfers.ts';
 import { write } from './write.ts';
 
@@ -23,7 +23,7 @@ const scenarios: Scenario[] = [
   transfers,
   feedRead,
   login,
-  jobs,
+  reminders,
   media,
   presence,
   presenceFanout,

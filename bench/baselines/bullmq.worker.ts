@@ -1,4 +1,4 @@
-// Baseline of jobs: a bare BullMQ worker with a no-op processor, at the reminders worker's concurrency.
+// Baseline of reminders (was jobs): a bare BullMQ worker with a no-op processor, at the reminders worker's concurrency.
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const GROUPS = [
-  ['fanout', 'connections', 'login', 'jobs'],
+  ['fanout', 'connections', 'login', 'reminders'],
   ['write', 'transfers', 'feed-read', 'presence', 'presence-fanout'],
 ];
 const outDir = mkdtempSync(path.join(tmpdir(), 'plaza-bench-smoke-'));
