@@ -30,6 +30,17 @@ export async function findUserIdByUsername(db: Executor, username: string): Prom
   return row?.id ?? null;
 }
 
+/** The id of a live account named `username`: a deleted account's husk (`deleted-<n>`) cannot be paid. */
+export async function findLiveUserIdByUsername(db: Executor, username: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('users')
+    .select('id')
+    .where(sql<string>`lower(username)`, '=', username.toLowerCase())
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return row?.id ?? null;
+}
+
 /** Profile columns with counts and whether `viewerId` follows the user (also for the safety lists). */
 export function profiles(db: Executor, viewerId: string | null) {
   return db

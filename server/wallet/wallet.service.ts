@@ -11,7 +11,7 @@ import type { MediaUrls } from '../media/media.objects.ts';
 import { mediaStoreOf } from '../media/store.factory.ts';
 import { appendEvent } from '../realtime/event-log.ts';
 import { refuseIfBlockedBy } from '../safety/safety.guards.ts';
-import { userIdByUsername } from '../social/social.service.ts';
+import { findLiveUserIdByUsername } from '../social/social.repository.ts';
 import { wakeSettlement } from './wallet.jobs.ts';
 import { transferLimit } from './wallet.limits.ts';
 import { transferViewToTransfer } from './wallet.objects.ts';
@@ -192,6 +192,16 @@ async function recordAndEnqueue(deps: WalletDeps, build: (trx: Trx) => Promise<R
   return result;
 }
 
+/**
+ * The recipient of money: 404 for a deleted account's husk as for no account at all — money sent there
+ * could never be spent nor returned.
+ */
+async function payableUserId(deps: Pick<WalletDeps, 'db'>, username: string): Promise<string> {
+  const id = await findLiveUserIdByUsername(deps.db, username);
+  if (!id) throw notFound('User');
+  return id;
+}
+
 export async function createTransfer(
   deps: WalletDeps,
   actor: Actor | null,
@@ -200,7 +210,7 @@ export async function createTransfer(
   if (!actor) throw unauthenticated();
   // Replays of one idempotency key count too: the limit is on requests, before any work is done.
   await transferLimit(deps).consume(actor.userId);
-  const toUserId = await userIdByUsername(deps, input.to);
+  const toUserId = await payableUserId(deps, input.to);
   if (toUserId === actor.userId)
     throw validationFailed([{ path: ['to'], message: 'cannot send money to yourself' }]);
   await refuseIfBlockedBy(deps.db, actor, toUserId);
@@ -227,7 +237,7 @@ export async function mintMoney(
   input: MintInput & { idempotencyKey?: string },
 ): Promise<RequestedTransfer> {
   if (!hasRole(actor, 'admin')) throw forbidden();
-  const toUserId = await userIdByUsername(deps, input.username);
+  const toUserId = await payableUserId(deps, input.username);
   return recordAndEnqueue(deps, (trx) =>
     requestTransfer(
       trx,

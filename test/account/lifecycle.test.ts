@@ -274,6 +274,18 @@ describe('account deletion', () => {
     expect(husk.display_name).toBe('Deleted user');
     expect(husk.password_hash).toBeNull();
     expect(husk.deleted_at).not.toBeNull();
+    // The husk cannot be paid: money sent there could never be spent nor returned.
+    for (const [path, payload, who] of [
+      ['/transfers', { to: husk.username, amountCents: 100 }, bob],
+      ['/admin/mint', { username: husk.username, amountCents: 100 }, admin],
+    ] as const) {
+      const refused = await h.call('POST', path, payload, {
+        ...bearer(who),
+        'idempotency-key': randomUUID(),
+      });
+      expect(refused.status).toBe(404);
+      expect((await body<{ error: { code: string } }>(refused)).error.code).toBe('not_found');
+    }
     // The like counter followed the likes.
     const counted = await db
       .selectFrom('posts')
