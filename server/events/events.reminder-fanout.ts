@@ -90,11 +90,14 @@ async function commitChunk(
     const { rows } = await sql<ChunkRow>`
       /* prepare:reminder-event-chunk */
       with due as (
-        -- The primary key (event_id, user_id) walks the participants in user id order.
-        select p.event_id, p.user_id, e.starts_at, e.title, e.location,
+        -- The primary key (event_id, user_id) walks the participants in user id order. A deleted
+        -- account's participations are being removed: no reminder, no email (its notification would be
+        -- dropped by notifications' trigger anyway).
+        select p.event_id, p.user_id, e.starts_at, e.title, e.location, u.email,
           row_number() over (order by p.user_id) as n
-        from event_participants p join events e on e.id = p.event_id
+        from event_participants p join events e on e.id = p.event_id join users u on u.id = p.user_id
         where p.event_id = ${job.eventId} and p.status = 'going' and p.user_id > ${after}::uuid
+          and u.deleted_at is null
         order by p.user_id
         limit ${chunk}
       ), guard as (
@@ -104,7 +107,7 @@ async function commitChunk(
         returning user_id
       ), inserted as (
         insert into notifications (id, user_id, type, title, body, url, dedupe_key)
-        select (${ids}::uuid[])[d.n::int], d.user_id, ${reminderNotificationColumns}
+        select coalesce((${ids}::uuid[])[d.n::int], gen_random_uuid()), d.user_id, ${reminderNotificationColumns}
         from due d join guard g on g.user_id = d.user_id
         order by d.user_id
         on conflict (user_id, dedupe_key) where dedupe_key is not null do nothing
@@ -113,12 +116,12 @@ async function commitChunk(
       -- Sent before (a retry): the email is owed unless it was marked queued. The guard of a concurrent
       -- sender that committed during this statement is not visible here: its email is enqueued once more,
       -- a no-op under its job id.
-      select d.user_id, u.email, g.user_id is not null as fresh,
+      select d.user_id, d.email, g.user_id is not null as fresh,
         g.user_id is not null or not exists (
           select 1 from event_reminders r
           where r.event_id = d.event_id and r.user_id = d.user_id and r.email_queued_at is not null
         ) as email_owed
-      from due d join users u on u.id = d.user_id left join guard g on g.user_id = d.user_id
+      from due d left join guard g on g.user_id = d.user_id
       order by d.user_id`.execute(trx);
     const owed = rows
       .filter((r) => r.email_owed)

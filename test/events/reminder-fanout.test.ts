@@ -190,6 +190,18 @@ describe("an event's reminder job", () => {
     expect(await inexactCounters(users.slice(0, 20))).toEqual([]);
   });
 
+  it('skips a deleted account still listed as going (its participations are being removed)', async () => {
+    const { event, users } = await eventWith(3);
+    const [kept, deleted] = users;
+    await ctx.db.updateTable('users').set({ deleted_at: new Date() }).where('id', '=', deleted!.id).execute();
+    expect(await sendRemindersOfEvent(deps, jobOf(event))).toEqual({ outcome: 'sent', sent: 2 });
+    const { notes, guards } = await sentTo(event);
+    expect(notes.map((n) => n.user_id)).not.toContain(deleted!.id);
+    expect(guards.map((g) => g.user_id)).not.toContain(deleted!.id);
+    expect(await emailJob(event, deleted!)).toBeFalsy();
+    expect(await emailJob(event, kept!)).toBeTruthy();
+  });
+
   it("the event's job and participants' own jobs running at once remind each participant once", async () => {
     const { event, users } = await eventWith(30);
     const own = users.map((u) => ({
