@@ -9,6 +9,11 @@ export interface Viewer {
   unreadCount: number;
   /** member, moderator or admin: who may delete others' posts and comments. */
   role?: string;
+  /**
+   * A suspended account may only read its settings, export and delete (auth/suspended.ts): its top bar
+   * offers nothing else, since every other page would answer 403.
+   */
+  suspended?: boolean;
 }
 
 export interface LayoutProps {
@@ -56,12 +61,12 @@ export function Layout(props: LayoutProps) {
           data-user={props.viewer?.username ?? ''}
         >
           <header class="topbar">
-            <a class="brand" href="/">
+            <a class="brand" href={props.viewer?.suspended ? '/settings' : '/'}>
               Plaza
             </a>
             <nav class="nav">
               {links
-                .filter((l) => !l.auth || props.viewer)
+                .filter((l) => !props.viewer?.suspended && (!l.auth || props.viewer))
                 .map((l) => (
                   <a href={l.href} aria-current={props.path === l.href ? 'page' : undefined}>
                     {l.label}
@@ -74,7 +79,21 @@ export function Layout(props: LayoutProps) {
               ) : null}
             </nav>
             <div class="account">
-              {props.viewer ? (
+              {props.viewer?.suspended ? (
+                <>
+                  <span class="me-link" title={`@${props.viewer.username}`}>
+                    @{props.viewer.username}
+                  </span>
+                  <a href="/settings" aria-current={props.path === '/settings' ? 'page' : undefined}>
+                    Settings
+                  </a>
+                  <form method="post" action="/logout" id="logout-form">
+                    <button class="link" type="submit" id="logout">
+                      Log out
+                    </button>
+                  </form>
+                </>
+              ) : props.viewer ? (
                 <>
                   <a href="/notifications" title="Notifications" aria-label="Notifications">
                     <span class="wide-only">Notifications</span>

@@ -48,6 +48,7 @@ export async function loadViewer(deps: PageDeps, c: Context<AppEnv>): Promise<Vi
     username: me.data.username,
     displayName: me.data.displayName,
     role: me.data.role,
+    suspended: c.var.actor.suspended === true,
     unreadCount: notifications.status === 200 ? (notifications.data.unreadCount ?? 0) : 0,
   };
 }

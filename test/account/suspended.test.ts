@@ -182,6 +182,19 @@ describe('a suspended account', () => {
     const html = await feed.text();
     expect(html).toContain('suspended');
     expect(html).toContain('href="/settings#export"');
+    // The top bar offers only what answers: settings and signing out, not pages that would refuse too.
+    const topBar = (text: string) => /<header class="topbar">[\s\S]*?<\/header>/.exec(text)?.[0] ?? '';
+    for (const refused of [
+      'href="/"',
+      'href="/home"',
+      'href="/events"',
+      'href="/wallet"',
+      'href="/notifications"',
+    ]) {
+      expect(topBar(html)).not.toContain(refused);
+    }
+    expect(topBar(html)).toContain('href="/settings"');
+    expect(topBar(html)).toContain('action="/logout"');
     const settings = await page('/settings');
     expect(settings.status).toBe(200);
     const settingsHtml = await settings.text();
@@ -189,5 +202,6 @@ describe('a suspended account', () => {
     expect(settingsHtml).toContain('id="delete-account"');
     // Only what it may use: no password, email or sessions sections.
     expect(settingsHtml).not.toContain('id="sessions"');
+    expect(topBar(settingsHtml)).not.toContain('href="/wallet"');
   });
 });
