@@ -180,7 +180,7 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
     });
     presence.start();
   }
-  listenForHideChanges(io);
+  listenForHideChanges(io, db);
   resumeSocketsAfterSubscriptionLoss(sub, io, logger);
 
   relay = new Relay({
@@ -196,7 +196,7 @@ export async function startInstance(config: Config, logger: Logger): Promise<Ins
         return;
       }
       // A block or mute changed: the pair's sockets join or leave `hide:` rooms everywhere, before what follows.
-      if (applyHideChange(io, push)) return;
+      if (applyHideChange(io, db, push)) return;
       // Sockets whose user must not hear from the actor are left out by the adapter, on every instance.
       emitTo(actorId ? io.to(rooms).except(hideRoom(actorId)) : io.to(rooms), push);
       metrics.pushEmitted(push.type);

@@ -171,6 +171,48 @@ describe('a block and a post relayed back to back', () => {
   });
 });
 
+describe("a block and the blocker's post pages the blocked has open", () => {
+  it("ends their subscription on every instance: nobody else's comments there reach them any more", async () => {
+    const [blocker, blocked, carl] = [
+      await createUser(ctx.db),
+      await createUser(ctx.db),
+      await createUser(ctx.db),
+    ];
+    const post = await writePost(a.url, blocker, 'my page');
+    const topic = `post:${post.id}`;
+    const blockerOnA = await live(a.url, blocker, [topic]);
+    const blockedOnA = await live(a.url, blocked, [topic, 'feed']);
+    const blockedOnB = await live(b.url, blocked, [topic, 'feed']);
+    const watching = async () =>
+      ((await blockerOnA.live.command('presence', { topic })) as { clients: number }).clients;
+    // Polled at the socket's command budget (20/s), not faster.
+    await waitFor(async () => (await watching()) === 3, {
+      what: 'three sockets on the post',
+      intervalMs: 100,
+    });
+    const comment = (body: string) => rest(b.url, 'POST', `/posts/${post.id}/comments`, carl, { body });
+    const comments = (r: Recorder) =>
+      r.raw
+        .filter((p: AnyPush) => p.type === 'comment:created')
+        .map((p) => (p.data as { comment: { body: string } }).comment.body);
+    expect((await comment('before the block'))[0]).toBe(201);
+    for (const socket of [blockedOnA, blockedOnB]) {
+      await waitFor(() => comments(socket).includes('before the block'), { what: 'the first comment' });
+    }
+
+    const [status] = await rest(b.url, 'PUT', `/users/${blocked.username}/block`, blocker);
+    expect(status).toBe(200);
+    // Both of the blocked user's sockets leave the post (the blocker's stays).
+    await waitFor(async () => (await watching()) === 1, {
+      what: "the blocked user's sockets to leave",
+      intervalMs: 100,
+    });
+    await hiddenThenMarker(() => comment('after the block'), carl, 'block marker', [blockedOnA, blockedOnB]);
+    for (const socket of [blockedOnA, blockedOnB]) expect(comments(socket)).not.toContain('after the block');
+    await waitFor(() => comments(blockerOnA).includes('after the block'), { what: 'the blocker to get it' });
+  });
+});
+
 describe('mutes, live', () => {
   it('holds back the muted user until the mute ends, then lets their posts through again', async () => {
     const [muter, muted, carl] = [
