@@ -1,6 +1,6 @@
 // An event's reminder job: everyone going is reminded by a few set-based statements, not a job each.
 //
-// The participants go in chunks of CHUNK, in user id order (keyset), each chunk one transaction: the
+// The participants go in chunks of REMINDER_CHUNK, in user id order (keyset), each chunk one transaction: the
 // event row is locked `for share` (a concurrent move, cancel, join or leave waits for the chunk, or the
 // chunk for it, and then sees it), then one statement inserts the chunk's guards in event_reminders and,
 // for the fresh ones, the notifications, the unread counters (locked in user id order) and the pushes.
@@ -8,8 +8,9 @@
 //
 // Exactly once: a retry (a crash anywhere, the job run twice, a participant's own job at the same time)
 // finds the guards of what committed, notifies nobody twice, and only enqueues emails still owed; the
-// email job id is deterministic, so a second enqueue is a no-op. Someone who becomes going behind the
-// chunk's cursor while the job runs gets their own job (events.reminders.ts, LATE_MS).
+// email job id is deterministic, so a second enqueue is a no-op while BullMQ keeps the first (the email
+// queue keeps completed jobs an hour, the last 5,000). Someone who becomes going behind the chunk's
+// cursor while the job runs gets their own job (events.reminders.ts, LATE_MS).
 import { sql } from 'kysely';
 import { newId } from '../lib/ids.ts';
 import { countAndPushInserted } from '../notifications/notifications.pushes.ts';
@@ -90,15 +91,18 @@ async function commitChunk(
     const { rows } = await sql<ChunkRow>`
       /* prepare:reminder-event-chunk */
       with due as (
-        -- The primary key (event_id, user_id) walks the participants in user id order. A deleted
-        -- account's participations are being removed: no reminder, no email (its notification would be
-        -- dropped by notifications' trigger anyway).
+        -- The primary key (event_id, user_id) walks the participants in user id order. The cursor is a
+        -- row comparison on the key's both columns: with a bare "user_id > cursor" the prepared statement's
+        -- generic plan walked the user_id index over every event's participants. A deleted account's
+        -- participations are being removed: no reminder, no email (its notification would be dropped by
+        -- notifications' trigger anyway).
         select p.event_id, p.user_id, e.starts_at, e.title, e.location, u.email,
-          row_number() over (order by p.user_id) as n
+          row_number() over (order by p.event_id, p.user_id) as n
         from event_participants p join events e on e.id = p.event_id join users u on u.id = p.user_id
-        where p.event_id = ${job.eventId} and p.status = 'going' and p.user_id > ${after}::uuid
+        where p.event_id = ${job.eventId} and p.status = 'going'
+          and (p.event_id, p.user_id) > (${job.eventId}::uuid, ${after}::uuid)
           and u.deleted_at is null
-        order by p.user_id
+        order by p.event_id, p.user_id
         limit ${chunk}
       ), guard as (
         insert into event_reminders (event_id, user_id, starts_at)
@@ -113,15 +117,18 @@ async function commitChunk(
         on conflict (user_id, dedupe_key) where dedupe_key is not null do nothing
         returning *
       ), ${countAndPushInserted('inserted')}
-      -- Sent before (a retry): the email is owed unless it was marked queued. The guard of a concurrent
-      -- sender that committed during this statement is not visible here: its email is enqueued once more,
-      -- a no-op under its job id.
+      -- Sent before (a retry): the email is owed unless it was marked queued (a primary-key probe per
+      -- row, LATERAL: as a NOT EXISTS beside the OR it became a hashed scan of the whole table). The guard
+      -- of a concurrent sender that committed during this statement is not visible here: its email is
+      -- enqueued once more, a no-op under its job id.
       select d.user_id, d.email, g.user_id is not null as fresh,
-        g.user_id is not null or not exists (
-          select 1 from event_reminders r
-          where r.event_id = d.event_id and r.user_id = d.user_id and r.email_queued_at is not null
-        ) as email_owed
+        g.user_id is not null or r.email_queued_at is null as email_owed
       from due d left join guard g on g.user_id = d.user_id
+      left join lateral (
+        select r.email_queued_at from event_reminders r
+        where r.event_id = d.event_id and r.user_id = d.user_id
+        limit 1
+      ) r on true
       order by d.user_id`.execute(trx);
     const owed = rows
       .filter((r) => r.email_owed)

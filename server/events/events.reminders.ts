@@ -174,8 +174,8 @@ export async function reconcileReminders(deps: ReminderDeps): Promise<number> {
     where e.status = 'published' and e.starts_at > now()
       and e.starts_at <= ${new Date(Date.now() + lead * 60_000 + RECONCILE_HORIZON_MS)}
       and exists (
-        select 1 from event_participants p
-        where p.event_id = e.id and p.status = 'going'
+        select 1 from event_participants p join users u on u.id = p.user_id
+        where p.event_id = e.id and p.status = 'going' and u.deleted_at is null
           and not exists (select 1 from event_reminders r where r.event_id = p.event_id and r.user_id = p.user_id))
     order by e.starts_at
     limit 1000`.execute(deps.db);
