@@ -88,8 +88,11 @@ async function commitChunk(
     if (!event) return 'stale';
     // One UUIDv7 per notification, made in order: the pushes (in id order) go out in user id order.
     const ids = Array.from({ length: Math.max(1, Math.min(chunk, event.going_count)) }, newId);
+    // Not a prepared statement: after five runs on a connection PostgreSQL may switch to a generic plan,
+    // which cannot know the chunk's size (limit $n) and joined the chunk's CTEs with nested loops,
+    // quadratic in the chunk (seconds per 2,000 in the bench's third round). Planning it each time costs
+    // a few milliseconds per chunk.
     const { rows } = await sql<ChunkRow>`
-      /* prepare:reminder-event-chunk */
       with due as (
         -- The primary key (event_id, user_id) walks the participants in user id order. The cursor is a
         -- row comparison on the key's both columns: with a bare "user_id > cursor" the prepared statement's
