@@ -17,12 +17,38 @@ import { GroupCommit } from './group-commit.ts';
 const BATCH = 100;
 /**
  * Jobs in flight at once: two batches' worth, so that BullMQ hands over the next batch's jobs while
- * one commits (with only one batch in flight, fetching and committing took turns). The jobs bench
+ * one commits (with only one batch in flight, fetching and committing took turns). The reminders bench
  * runs its bare-BullMQ baseline at this same concurrency.
  */
 export const REMINDERS_CONCURRENCY = 2 * BATCH;
 
+/**
+ * Events' jobs run at once per process. Each holds a pool connection through a stream of big statements
+ * (thousands of rows); more of them would take the whole pool (10) from participants' own jobs and the
+ * reconciler while adding nothing: PostgreSQL is the bottleneck either way (bench `reminders`: 3 at once
+ * or 10, the same rate and CPU per reminder).
+ */
+export const EVENT_FANOUTS = 3;
+
+/** A counting semaphore: the task waits for one of `size` slots. */
+function slots(size: number) {
+  let free = size;
+  const waiting: Array<() => void> = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (free > 0) free--;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    }
+  };
+}
+
 export function createReminderHandler(deps: ReminderDeps): (payload: ReminderJob, job: Job) => Promise<void> {
+  const fanout = slots(EVENT_FANOUTS);
   const batcher = new GroupCommit((jobs: ReminderSend[]) => commitReminders(deps, jobs), {
     maxBatch: BATCH,
     // Two commits at once cannot deadlock: each locks its participants' rows in key order.
@@ -32,9 +58,13 @@ export function createReminderHandler(deps: ReminderDeps): (payload: ReminderJob
     afterCommit: (committed) => queueReminderEmails(deps, committed),
   });
   return async (payload, job) => {
-    // The reconciler, and an event's job: it commits its own chunks (events.reminder-fanout.ts).
-    if (payload.task !== 'send') {
+    if (payload.task === 'reconcile') {
       await runReminderJob(deps, payload);
+      return;
+    }
+    // An event's job commits its own chunks (events.reminder-fanout.ts).
+    if (payload.task === 'send-event') {
+      await fanout(() => runReminderJob(deps, payload));
       return;
     }
     const reminder: ReminderSend = {
