@@ -44,11 +44,29 @@ export interface SessionCredentials extends NewSession {
   secretHash: Uint8Array;
 }
 
+/** A session's id and secret: 120 bits (public, for listing and revoking) and 160 (≥ 160, the contract). */
+const ID_BYTES = 15;
+const SESSION_RANDOM_BYTES = ID_BYTES + 20;
+/**
+ * Random bytes drawn 128 sessions at a time, each byte handed out once (node's randomUUID pools its
+ * entropy the same way): a randomBytes call costs tens of µs of the request loop, one per sign-in.
+ */
+let randomPool = Buffer.alloc(0);
+let randomOffset = 0;
+function sessionRandom(): Buffer {
+  if (randomOffset + SESSION_RANDOM_BYTES > randomPool.length) {
+    // A new buffer each time: bytes already handed out are never overwritten.
+    randomPool = randomBytes(SESSION_RANDOM_BYTES * 128);
+    randomOffset = 0;
+  }
+  randomOffset += SESSION_RANDOM_BYTES;
+  return randomPool.subarray(randomOffset - SESSION_RANDOM_BYTES, randomOffset);
+}
+
 export function newSessionCredentials(): SessionCredentials {
-  // 120-bit id (public, for listing and revoking) and 160-bit secret: ≥ 160 bits the contract asks for.
-  const random = randomBytes(35);
-  const sessionId = encodeBase32LowerCaseNoPadding(random.subarray(0, 15));
-  const secret = encodeBase32LowerCaseNoPadding(random.subarray(15));
+  const random = sessionRandom();
+  const sessionId = encodeBase32LowerCaseNoPadding(random.subarray(0, ID_BYTES));
+  const secret = encodeBase32LowerCaseNoPadding(random.subarray(ID_BYTES));
   const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
   return { token: `${sessionId}.${secret}`, sessionId, secretHash: hashSecret(secret), expiresAt };
 }
