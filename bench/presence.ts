@@ -185,37 +185,44 @@ async function runChurn({ options, run }: ScenarioContext): Promise<ScenarioResu
 async function runFanout({ options, run }: ScenarioContext): Promise<ScenarioResult[]> {
   const sizes = size(options, [{ sockets: 1_000, rate: 20 }], [{ sockets: 20, rate: 10 }]);
   const durationMs = size(options, 5_000, 1_000);
-  const database = await createBenchDatabase(run, 'presence_fanout');
+  // Each arm its own database and Redis prefix: sharing them, the two arms had one relay leader and one
+  // adapter channel, so every post reached both arms' sockets (twice the deliveries the client counted).
+  const databases = [
+    await createBenchDatabase(run, 'presence_fanout_on'),
+    await createBenchDatabase(run, 'presence_fanout_off'),
+  ];
   const processes: BenchProcess[] = [];
   const arms: FanoutArm[] = [];
   try {
     progress('presence-fanout: users and processes');
-    const [author, ...viewers] = await createUsers(database.db, size(options, 41, 3));
-    const started = await Promise.all([
-      startPlazaServer(database.env, 'app-presence-a'),
-      startPlazaServer(database.env, 'app-presence-b'),
-      startPlazaServer({ ...database.env, PRESENCE: 'false' }, 'app-no-presence-a'),
-      startPlazaServer({ ...database.env, PRESENCE: 'false' }, 'app-no-presence-b'),
-    ]);
-    processes.push(...started);
-    const auth = { authorization: `Bearer ${author!.token}` };
-    const armOf = (servers: BenchProcess[]): FanoutArm => ({
-      urls: servers.map((s) => s.url),
-      servers,
-      sockets: [],
-      tracker: new DeliveryTracker(),
-      database: database.name,
-      token: (i) => viewers[i % viewers.length]!.token,
-      send: async (i, body) => {
-        const res = await postJson(`${servers[i % 2]!.url}/api/v1/posts`, { body }, auth);
-        void res.arrayBuffer();
-        return res.status === 201 || `HTTP ${res.status}`;
-      },
-      receives: () => true,
-      leaked: 0,
-    });
-    const on = armOf(started.slice(0, 2));
-    const off = armOf(started.slice(2));
+    const armOf = async (database: BenchDatabase, presence: boolean): Promise<FanoutArm> => {
+      const [author, ...viewers] = await createUsers(database.db, size(options, 41, 3));
+      const env = presence ? database.env : { ...database.env, PRESENCE: 'false' };
+      const name = presence ? 'app-presence' : 'app-no-presence';
+      const servers = await Promise.all([
+        startPlazaServer(env, `${name}-a`),
+        startPlazaServer(env, `${name}-b`),
+      ]);
+      processes.push(...servers);
+      const auth = { authorization: `Bearer ${author!.token}` };
+      return {
+        urls: servers.map((s) => s.url),
+        servers,
+        sockets: [],
+        tracker: new DeliveryTracker(),
+        database: database.name,
+        token: (i) => viewers[i % viewers.length]!.token,
+        send: async (i, body) => {
+          const res = await postJson(`${servers[i % 2]!.url}/api/v1/posts`, { body }, auth);
+          void res.arrayBuffer();
+          return res.status === 201 || `HTTP ${res.status}`;
+        },
+        receives: () => true,
+        leaked: 0,
+      };
+    };
+    const on = await armOf(databases[0]!, true);
+    const off = await armOf(databases[1]!, false);
     arms.push(on, off);
     const results: ScenarioResult[] = [];
     for (const { sockets, rate } of sizes) {
@@ -242,7 +249,7 @@ async function runFanout({ options, run }: ScenarioContext): Promise<ScenarioRes
   } finally {
     for (const arm of arms) await closeAll(arm.sockets);
     await Promise.all(processes.map((p) => p.stop()));
-    await dropBenchDatabase(run, database);
+    for (const database of databases) await dropBenchDatabase(run, database);
   }
 }
 
