@@ -56,6 +56,10 @@ export interface User extends UserRef {
   followerCount: number;
   followingCount: number;
   followedByMe: boolean;
+  /** Whether you block this user: on a single profile (`users.get`) when signed in. */
+  blockedByMe?: boolean;
+  /** Whether you mute this user now: on a single profile (`users.get`) when signed in. */
+  mutedByMe?: boolean;
 }
 
 export interface Me extends User {

@@ -36,6 +36,14 @@ export const UserSchema = UserRefSchema.extend({
   followerCount: z.number().int(),
   followingCount: z.number().int(),
   followedByMe: z.boolean(),
+  blockedByMe: z
+    .boolean()
+    .optional()
+    .openapi({ description: 'Whether you block this user: on GET /users/{username} when signed in' }),
+  mutedByMe: z
+    .boolean()
+    .optional()
+    .openapi({ description: 'Whether you mute this user now: on GET /users/{username} when signed in' }),
 }).openapi('User');
 
 export const FollowStateSchema = z

@@ -11,7 +11,7 @@ import { mediaStoreOf } from '../media/store.factory.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import { authorRoom, homeRoom } from '../posts/posts.rooms.ts';
 import { hideIfBlockedBy, refuseIfBlockedBy } from '../safety/safety.guards.ts';
-import { blocks as blocksUser, lockPair } from '../safety/safety.repository.ts';
+import { blocks as blocksUser, findMute, lockPair } from '../safety/safety.repository.ts';
 import {
   countFollowers,
   deleteFollow,
@@ -57,7 +57,14 @@ export async function getUser(
   await hideIfBlockedBy(deps.db, actor, id, 'User');
   const row = await findProfile(deps.db, id, actor?.userId ?? null);
   if (!row) throw notFound('User');
-  return profileRowToUser(row, mediaStoreOf(deps.config));
+  const user = profileRowToUser(row, mediaStoreOf(deps.config));
+  if (!actor || actor.userId === id) return user;
+  // The pair itself, not the viewer's lists: a page with a long block list still shows the right button.
+  const [blocking, muting] = await Promise.all([
+    blocksUser(deps.db, actor.userId, id),
+    findMute(deps.db, actor.userId, id),
+  ]);
+  return { ...user, blockedByMe: blocking, mutedByMe: muting !== undefined };
 }
 
 /** The user id behind a username, for other features' listings (404 when unknown). */

@@ -46,6 +46,25 @@ describe('blocks', () => {
     expect((await h.json<Page<User>>('GET', '/me/blocks', ann))[1].items).toEqual([]);
   });
 
+  it('a profile says whether you block or mute its user, however long your lists (the page reads it)', async () => {
+    const [ann, ben] = await pair();
+    const others = await Promise.all(Array.from({ length: 120 }, () => createUser(ctx.db)));
+    // Ann's list is long: 120 blocks older than Ben's would push him past any first page.
+    await sql`insert into blocks (blocker_id, blocked_id, created_at)
+      select ${ann.id}::uuid, id, now() - interval '1 day' from unnest(${others.map((o) => o.id)}::uuid[]) as id`.execute(
+      ctx.db,
+    );
+    const profile = async (viewer: TestUser | null) =>
+      (await h.json<User>('GET', `/users/${ben.username}`, viewer))[1];
+    expect(await profile(ann)).toMatchObject({ blockedByMe: false, mutedByMe: false });
+    await h.json('PUT', `/users/${ben.username}/block`, ann);
+    await h.json('PUT', `/users/${ben.username}/mute`, ann);
+    expect(await profile(ann)).toMatchObject({ blockedByMe: true, mutedByMe: true });
+    // Nobody else learns it, and anonymous readers get neither field.
+    expect((await profile(null)).blockedByMe).toBeUndefined();
+    expect((await profile(others[0]!)).blockedByMe).toBe(false);
+  });
+
   it('refuses yourself and moderators (400), unknown users (404), anonymous callers (401)', async () => {
     const ann = await createUser(ctx.db);
     const mod = await createUser(ctx.db, { role: 'moderator' });
