@@ -91,6 +91,20 @@ describe('"N watching" on the pages', () => {
     expect(errors).toEqual([]);
   });
 
+  it('a reader who reloads the page at once is counted again', async () => {
+    const [author, reader] = [await createUser(ctx.db), await createUser(ctx.db)];
+    const post = await writePost(a.url, author, 'Reload me');
+    for (let i = 0; i < 3; i++) {
+      // The same numbers as before the reload ("1 watching"): the push that counts the new view in is the
+      // one the previous numbers already made, so the page must not rely on it.
+      const page = await pageAs(reader, a, { viewport: PHONE, isMobile: true, hasTouch: true });
+      await page.goto(`${a.url}/posts/${post.id}`);
+      await watching(page, '1 watching');
+      await page.context().close();
+    }
+    expect(errors).toEqual([]);
+  });
+
   it('an event page shows its watchers at both sizes', async () => {
     const organizer = await createUser(ctx.db);
     const event = await createClient({ url: a.url, token: organizer.token }).events.create({

@@ -45,5 +45,9 @@ export async function showWatching(client: PlazaClient): Promise<void> {
     if (status === 'resumed' || status === 'gap') void ask();
     if (status === 'reconnecting' || status === 'disconnected') element.hidden = true;
   });
+  // Asked once the connection has joined the page's topic: an answer from before that join leaves this view
+  // out, and the push that counts it in may never come (numbers equal to the last pushed are not pushed
+  // again — after a reload, this view replaces the one that left).
+  await client.live.ready();
   await ask();
 }
