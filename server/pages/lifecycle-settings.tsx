@@ -138,7 +138,14 @@ export function ExportSection({ exports, flash }: { exports: ExportItem[]; flash
   );
 }
 
-export function DeleteAccountSection({ flash }: { flash?: Flash | null }) {
+/** `suspended`: the refusals are said as what they are to an account that can act on none of them. */
+export function DeleteAccountSection({
+  flash,
+  suspended = false,
+}: {
+  flash?: Flash | null;
+  suspended?: boolean;
+}) {
   return (
     <section id="delete-account" class="settings-section" aria-labelledby="delete-title">
       <h2 id="delete-title">Delete account</h2>
@@ -160,16 +167,33 @@ export function DeleteAccountSection({ flash }: { flash?: Flash | null }) {
           name like <code>deleted-123</code>, with no email. Your username is never given to anyone else.
         </p>
         <p class="meta">Export your data first if you want a copy. Deletion is refused while:</p>
-        <ul class="meta refusal-list">
-          <li>
-            your <a href="/wallet">wallet</a> holds money (or money is held for you): send or spend it first;
-          </li>
-          <li>a transfer of yours is still pending: wait until it settles;</li>
-          <li>
-            you organise upcoming <a href="/events">events</a> that people joined: cancel them first;
-          </li>
-          <li>you hold tickets to upcoming events: leave them first (the refund goes to your wallet).</li>
-        </ul>
+        {suspended ? (
+          // None of these can be changed from a suspended account (every route for it answers 403).
+          <>
+            <ul class="meta refusal-list">
+              <li>your wallet holds money (or money is held for you);</li>
+              <li>a transfer of yours is still pending (it settles on its own);</li>
+              <li>you organise upcoming events that people joined;</li>
+              <li>you hold tickets to upcoming events.</li>
+            </ul>
+            <p class="meta" id="suspended-refusals">
+              A suspended account cannot send money, cancel events or leave them: if one of these applies,
+              deletion waits until a moderator lifts the suspension.
+            </p>
+          </>
+        ) : (
+          <ul class="meta refusal-list">
+            <li>
+              your <a href="/wallet">wallet</a> holds money (or money is held for you): send or spend it
+              first;
+            </li>
+            <li>a transfer of yours is still pending: wait until it settles;</li>
+            <li>
+              you organise upcoming <a href="/events">events</a> that people joined: cancel them first;
+            </li>
+            <li>you hold tickets to upcoming events: leave them first (the refund goes to your wallet).</li>
+          </ul>
+        )}
         <label>
           Your password, to confirm
           <input name="password" type="password" required autocomplete="current-password" />
@@ -209,7 +233,7 @@ export function SuspendedSettings(props: {
         still export your data, delete your account, or log out.
       </p>
       <ExportSection exports={props.exports} flash={flash.section} />
-      <DeleteAccountSection flash={flash.section} />
+      <DeleteAccountSection flash={flash.section} suspended />
     </Layout>
   );
 }

@@ -203,5 +203,8 @@ describe('a suspended account', () => {
     // Only what it may use: no password, email or sessions sections.
     expect(settingsHtml).not.toContain('id="sessions"');
     expect(topBar(settingsHtml)).not.toContain('href="/wallet"');
+    // Deletion's refusals are said as what a suspended account can do about them: nothing itself.
+    expect(settingsHtml).toContain('id="suspended-refusals"');
+    expect(settingsHtml).not.toContain('send or spend it first');
   });
 });
