@@ -39,6 +39,45 @@ const links = [
   { href: '/wallet', label: 'Wallet', auth: true },
 ];
 
+/**
+ * The signed-in half of the top bar. A suspended account gets its name (not a link: the profile would
+ * answer 403), Settings and Log out only.
+ */
+function SignedIn({ viewer, path }: { viewer: Viewer; path: string }) {
+  const name = `@${viewer.username}`;
+  return (
+    <>
+      {viewer.suspended ? (
+        <span class="me-link" title={name}>
+          {name}
+        </span>
+      ) : (
+        <>
+          <a href="/notifications" title="Notifications" aria-label="Notifications">
+            <span class="wide-only">Notifications</span>
+            <span class="narrow-only">Inbox</span>{' '}
+            <span class="badge" id="unread-badge" data-count={String(viewer.unreadCount)}>
+              {viewer.unreadCount}
+            </span>
+          </a>
+          <a class="me-link" href={`/u/${viewer.username}`} title={name}>
+            {name}
+          </a>
+        </>
+      )}
+      <a href="/settings" aria-current={path === '/settings' ? 'page' : undefined}>
+        Settings
+      </a>
+      {/* A form, so logging out works before (or without) the script. */}
+      <form method="post" action="/logout" id="logout-form">
+        <button class="link" type="submit" id="logout">
+          Log out
+        </button>
+      </form>
+    </>
+  );
+}
+
 export function Layout(props: LayoutProps) {
   const dataAttributes = Object.fromEntries(
     Object.entries(props.data ?? {}).map(([k, v]) => [`data-${k}`, v]),
@@ -79,42 +118,8 @@ export function Layout(props: LayoutProps) {
               ) : null}
             </nav>
             <div class="account">
-              {props.viewer?.suspended ? (
-                <>
-                  <span class="me-link" title={`@${props.viewer.username}`}>
-                    @{props.viewer.username}
-                  </span>
-                  <a href="/settings" aria-current={props.path === '/settings' ? 'page' : undefined}>
-                    Settings
-                  </a>
-                  <form method="post" action="/logout" id="logout-form">
-                    <button class="link" type="submit" id="logout">
-                      Log out
-                    </button>
-                  </form>
-                </>
-              ) : props.viewer ? (
-                <>
-                  <a href="/notifications" title="Notifications" aria-label="Notifications">
-                    <span class="wide-only">Notifications</span>
-                    <span class="narrow-only">Inbox</span>{' '}
-                    <span class="badge" id="unread-badge" data-count={String(props.viewer.unreadCount)}>
-                      {props.viewer.unreadCount}
-                    </span>
-                  </a>
-                  <a class="me-link" href={`/u/${props.viewer.username}`} title={`@${props.viewer.username}`}>
-                    @{props.viewer.username}
-                  </a>
-                  <a href="/settings" aria-current={props.path === '/settings' ? 'page' : undefined}>
-                    Settings
-                  </a>
-                  {/* A form, so logging out works before (or without) the script. */}
-                  <form method="post" action="/logout" id="logout-form">
-                    <button class="link" type="submit" id="logout">
-                      Log out
-                    </button>
-                  </form>
-                </>
+              {props.viewer ? (
+                <SignedIn viewer={props.viewer} path={props.path} />
               ) : (
                 <>
                   <a href="/login">Log in</a>
