@@ -3,12 +3,10 @@
 // Real PostgreSQL and Redis; the batches are run in-process, without a worker process.
 import type { Event } from '@plaza/client/protocol';
 import type { Job } from 'bullmq';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   commitReminders,
   type ReminderSend,
-  reminderEmailJobId,
   sendEventReminders,
 } from '../../server/events/events.reminder-delivery.ts';
 import type { ReminderDeps } from '../../server/events/events.reminders.ts';
@@ -18,6 +16,7 @@ import { createReminderHandler } from '../../workers/reminders.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createUser, type TestUser } from '../helpers/factories.ts';
 import { type Harness, inMinutes, startHarness } from './events-harness.ts';
+import { reminderEmailJob, remindersSentTo } from './reminder-reads.ts';
 
 let ctx: TestContext;
 let h: Harness;
@@ -51,31 +50,6 @@ const jobOf = (event: Event, user: TestUser): ReminderSend => ({
   startsAt: new Date(event.startsAt).toISOString(),
 });
 
-/** The event's reminders: notifications, guards and pushes (not its other notifications, e.g. cancelled). */
-async function sentTo(event: Event) {
-  const url = `/events/${event.id}`;
-  const [notes, guards, pushes] = await Promise.all([
-    ctx.db
-      .selectFrom('notifications')
-      .select(['user_id', 'title', 'body'])
-      .where('url', '=', url)
-      .where('type', '=', 'event_reminder')
-      .execute(),
-    ctx.db.selectFrom('event_reminders').selectAll().where('event_id', '=', event.id).execute(),
-    ctx.db
-      .selectFrom('event_log')
-      .select(['rooms', 'data'])
-      .where('type', '=', 'notification:created')
-      .where(sql<string>`data->'notification'->>'url'`, '=', url)
-      .where(sql<string>`data->'notification'->>'type'`, '=', 'event_reminder')
-      .execute(),
-  ]);
-  return { notes, guards, pushes };
-}
-
-const emailJob = (event: Event, user: TestUser) =>
-  h.queues.get('email').getJob(reminderEmailJobId(event.id, user.id));
-
 describe('reminder batches', () => {
   it('send every reminder of a batch once: a duplicate in the batch, or the batch run again, adds nothing', async () => {
     const { event, users } = await eventWith(6);
@@ -85,7 +59,7 @@ describe('reminder batches', () => {
     // A retry of the whole batch (its jobs came back as stalled after a crash) finds every guard.
     expect(await sendEventReminders(deps, jobs)).toEqual(Array(6).fill('sent'));
 
-    const { notes, guards, pushes } = await sentTo(event);
+    const { notes, guards, pushes } = await remindersSentTo(ctx.db, event);
     expect(notes.map((n) => n.user_id).sort()).toEqual(users.map((u) => u.id).sort());
     const when = event.startsAt.replace('T', ' ').slice(0, 16);
     expect(notes[0]).toMatchObject({
@@ -96,7 +70,7 @@ describe('reminder batches', () => {
     expect(guards.every((g) => g.email_queued_at !== null)).toBe(true);
     expect(pushes).toHaveLength(6);
     for (const u of users) {
-      const email = await emailJob(event, u);
+      const email = await reminderEmailJob(h.queues, event, u);
       expect(email?.data).toMatchObject({ to: u.email, subject: `Reminder: ${event.title}` });
     }
     expect(await h.queues.get('email').getJobCountByTypes('waiting')).toBeGreaterThanOrEqual(6);
@@ -127,9 +101,11 @@ describe('reminder batches', () => {
       { eventId: event.id, userId: organizer.id, startsAt: oldStart.startsAt }, // never joined
     ]);
     expect(outcomes).toEqual(['sent', 'stale', 'stale', 'stale', 'sent', 'stale']);
-    expect((await sentTo(event)).notes.map((n) => n.user_id).sort()).toEqual([stays!.id, other!.id].sort());
-    expect((await sentTo(moved.event)).notes).toHaveLength(0);
-    expect((await sentTo(cancelled.event)).notes).toHaveLength(0);
+    expect((await remindersSentTo(ctx.db, event)).notes.map((n) => n.user_id).sort()).toEqual(
+      [stays!.id, other!.id].sort(),
+    );
+    expect((await remindersSentTo(ctx.db, moved.event)).notes).toHaveLength(0);
+    expect((await remindersSentTo(ctx.db, cancelled.event)).notes).toHaveLength(0);
   });
 
   it('an email left owed by a crash between the commit and the enqueue is enqueued by the retry, once', async () => {
@@ -138,11 +114,11 @@ describe('reminder batches', () => {
     // The batch commits, then the worker dies before enqueueing its emails.
     const committed = await commitReminders(deps, jobs);
     expect(committed.owed).toHaveLength(2);
-    expect(await emailJob(event, users[0]!)).toBeFalsy();
+    expect(await reminderEmailJob(h.queues, event, users[0]!)).toBeFalsy();
 
     expect(await sendEventReminders(deps, jobs)).toEqual(['sent', 'sent']);
-    for (const u of users) expect(await emailJob(event, u)).toBeTruthy();
-    const { notes, guards } = await sentTo(event);
+    for (const u of users) expect(await reminderEmailJob(h.queues, event, u)).toBeTruthy();
+    const { notes, guards } = await remindersSentTo(ctx.db, event);
     expect(notes).toHaveLength(2);
     expect(guards.every((g) => g.email_queued_at !== null)).toBe(true);
     // Marked queued: a later duplicate owes nothing more.
@@ -169,12 +145,12 @@ describe('reminder batches', () => {
     );
     const first = await Promise.allSettled(jobs.map((job) => handler(job.data, job as Job)));
     expect(first.every((r) => r.status === 'rejected')).toBe(true);
-    expect((await sentTo(event)).notes).toHaveLength(0);
+    expect((await remindersSentTo(ctx.db, event)).notes).toHaveLength(0);
 
     // Their retries (attemptsMade > 0) run alone: the poisoned one fails by itself.
     for (const job of jobs) job.attemptsMade = 1;
     const retried = await Promise.allSettled(jobs.map((job) => handler(job.data, job as Job)));
     expect(retried.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
-    expect((await sentTo(event)).notes).toHaveLength(3);
+    expect((await remindersSentTo(ctx.db, event)).notes).toHaveLength(3);
   });
 });

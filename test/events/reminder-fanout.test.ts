@@ -3,9 +3,8 @@
 // emails; a moved or cancelled event's old job does nothing; the event's job and participants' own jobs at
 // once still remind each once; the unread counters stay exact. Real PostgreSQL and Redis, run in-process.
 import type { Event } from '@plaza/client/protocol';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reminderEmailJobId, sendEventReminders } from '../../server/events/events.reminder-delivery.ts';
+import { sendEventReminders } from '../../server/events/events.reminder-delivery.ts';
 import { sendRemindersOfEvent } from '../../server/events/events.reminder-fanout.ts';
 import { eventReminderJobId, type ReminderDeps } from '../../server/events/events.reminders.ts';
 import type { Queues } from '../../server/jobs/queues.ts';
@@ -13,6 +12,7 @@ import { createLogger } from '../../server/lib/logger.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { createUser, type TestUser } from '../helpers/factories.ts';
 import { type Harness, inMinutes, startHarness } from './events-harness.ts';
+import { inexactCounters, reminderEmailJob, remindersSentTo } from './reminder-reads.ts';
 
 let ctx: TestContext;
 let h: Harness;
@@ -51,38 +51,6 @@ async function eventWith(going: number, joined = 0): Promise<{ event: Event; use
   return { event, users };
 }
 
-/** The event's reminders: notifications, guards and pushes. */
-async function sentTo(event: Event) {
-  const url = `/events/${event.id}`;
-  const [notes, guards, pushes] = await Promise.all([
-    ctx.db
-      .selectFrom('notifications')
-      .select(['user_id', 'title', 'body'])
-      .where('url', '=', url)
-      .where('type', '=', 'event_reminder')
-      .execute(),
-    ctx.db.selectFrom('event_reminders').selectAll().where('event_id', '=', event.id).execute(),
-    ctx.db
-      .selectFrom('event_log')
-      .select(['rooms', 'data'])
-      .where('type', '=', 'notification:created')
-      .where(sql<string>`data->'notification'->>'url'`, '=', url)
-      .where(sql<string>`data->'notification'->>'type'`, '=', 'event_reminder')
-      .execute(),
-  ]);
-  return { notes, guards, pushes };
-}
-
-/** Users whose unread counter differs from their unread notifications (none, when the counters are exact). */
-async function inexactCounters(users: readonly TestUser[]) {
-  const { rows } = await sql<{ user_id: string; counted: number; actual: number }>`
-    select u.id as user_id, coalesce(c.unread, 0)::int as counted,
-      (select count(*) from notifications n where n.user_id = u.id and n.read_at is null)::int as actual
-    from users u left join notification_counters c on c.user_id = u.id
-    where u.id = any(${users.map((u) => u.id)}::uuid[])`.execute(ctx.db);
-  return rows.filter((r) => r.counted !== r.actual);
-}
-
 /** The reminders queue's jobs for one event (ids and tasks). */
 async function jobsFor(event: Event) {
   const jobs = await h.queues.get('reminders').getJobs(['delayed', 'waiting', 'active', 'prioritized']);
@@ -90,9 +58,6 @@ async function jobsFor(event: Event) {
     .filter((j) => j.data.task !== 'reconcile' && j.data.eventId === event.id)
     .map((j) => ({ id: j.id, task: j.data.task }));
 }
-
-const emailJob = (event: Event, user: TestUser) =>
-  h.queues.get('email').getJob(reminderEmailJobId(event.id, user.id));
 
 describe("an event's reminder job", () => {
   it('is one job for everyone going, reminds each once in chunks, and a second run adds nothing', async () => {
@@ -109,7 +74,7 @@ describe("an event's reminder job", () => {
     ]);
 
     expect(await sendRemindersOfEvent(deps, jobOf(event), 7)).toEqual({ outcome: 'sent', sent: 40 });
-    const { notes, guards, pushes } = await sentTo(event);
+    const { notes, guards, pushes } = await remindersSentTo(ctx.db, event);
     expect(notes.map((n) => n.user_id).sort()).toEqual(users.map((u) => u.id).sort());
     const when = event.startsAt.replace('T', ' ').slice(0, 16);
     expect(notes[0]).toMatchObject({
@@ -126,18 +91,28 @@ describe("an event's reminder job", () => {
       expect(data.unreadCount).toBe(1);
     }
     for (const u of users) {
-      const email = await emailJob(event, u);
+      const email = await reminderEmailJob(h.queues, event, u);
       expect(email?.data).toMatchObject({ to: u.email, subject: `Reminder: ${event.title}` });
     }
-    expect(await emailJob(event, waiting)).toBeFalsy();
-    expect(await inexactCounters([...users, waiting])).toEqual([]);
+    expect(await reminderEmailJob(h.queues, event, waiting)).toBeFalsy();
+    expect(
+      await inexactCounters(
+        ctx.db,
+        [...users, waiting].map((u) => u.id),
+      ),
+    ).toEqual([]);
 
     // Run again (a duplicate, or BullMQ retrying after a crash past the last commit): nothing more.
     expect(await sendRemindersOfEvent(deps, jobOf(event), 7)).toEqual({ outcome: 'sent', sent: 0 });
-    const again = await sentTo(event);
+    const again = await remindersSentTo(ctx.db, event);
     expect(again.notes).toHaveLength(40);
     expect(again.pushes).toHaveLength(40);
-    expect(await inexactCounters(users)).toEqual([]);
+    expect(
+      await inexactCounters(
+        ctx.db,
+        users.map((u) => u.id),
+      ),
+    ).toEqual([]);
   });
 
   it("a retry after a crash between a chunk's commit and its emails notifies nobody twice, enqueues each email once", async () => {
@@ -153,18 +128,23 @@ describe("an event's reminder job", () => {
     await expect(sendRemindersOfEvent({ ...deps, queues: broken }, jobOf(event), 5)).rejects.toThrow(
       'Redis went away',
     );
-    const crashed = await sentTo(event);
+    const crashed = await remindersSentTo(ctx.db, event);
     expect(crashed.notes).toHaveLength(5);
     expect(crashed.guards.every((g) => g.email_queued_at === null)).toBe(true);
 
     // BullMQ's retry: the first chunk's emails, then the other chunks.
     expect(await sendRemindersOfEvent(deps, jobOf(event), 5)).toEqual({ outcome: 'sent', sent: 15 });
-    const { notes, guards, pushes } = await sentTo(event);
+    const { notes, guards, pushes } = await remindersSentTo(ctx.db, event);
     expect(notes).toHaveLength(20);
     expect(pushes).toHaveLength(20);
     expect(guards.every((g) => g.email_queued_at !== null)).toBe(true);
-    for (const u of users) expect(await emailJob(event, u)).toBeTruthy();
-    expect(await inexactCounters(users)).toEqual([]);
+    for (const u of users) expect(await reminderEmailJob(h.queues, event, u)).toBeTruthy();
+    expect(
+      await inexactCounters(
+        ctx.db,
+        users.map((u) => u.id),
+      ),
+    ).toEqual([]);
   });
 
   it('moving the event replaces its one job, however many are going; the old job and a cancelled one do nothing', async () => {
@@ -179,15 +159,20 @@ describe("an event's reminder job", () => {
     expect(await jobsFor(event)).toEqual([{ id: eventReminderJobId(event.id, later), task: 'send-event' }]);
 
     expect(await sendRemindersOfEvent(deps, oldJob)).toEqual({ outcome: 'stale', sent: 0 });
-    expect((await sentTo(event)).notes).toHaveLength(0);
+    expect((await remindersSentTo(ctx.db, event)).notes).toHaveLength(0);
 
     const [cancelled] = await h.json('POST', `/events/${event.id}/cancel`, organizer);
     expect(cancelled).toBe(200);
     expect(await jobsFor(event)).toEqual([]);
     const newJob = { eventId: event.id, startsAt: later.toISOString() };
     expect(await sendRemindersOfEvent(deps, newJob)).toEqual({ outcome: 'stale', sent: 0 });
-    expect((await sentTo(event)).notes).toHaveLength(0);
-    expect(await inexactCounters(users.slice(0, 20))).toEqual([]);
+    expect((await remindersSentTo(ctx.db, event)).notes).toHaveLength(0);
+    expect(
+      await inexactCounters(
+        ctx.db,
+        users.slice(0, 20).map((u) => u.id),
+      ),
+    ).toEqual([]);
   });
 
   it('skips a deleted account still listed as going (its participations are being removed)', async () => {
@@ -195,11 +180,11 @@ describe("an event's reminder job", () => {
     const [kept, deleted] = users;
     await ctx.db.updateTable('users').set({ deleted_at: new Date() }).where('id', '=', deleted!.id).execute();
     expect(await sendRemindersOfEvent(deps, jobOf(event))).toEqual({ outcome: 'sent', sent: 2 });
-    const { notes, guards } = await sentTo(event);
+    const { notes, guards } = await remindersSentTo(ctx.db, event);
     expect(notes.map((n) => n.user_id)).not.toContain(deleted!.id);
     expect(guards.map((g) => g.user_id)).not.toContain(deleted!.id);
-    expect(await emailJob(event, deleted!)).toBeFalsy();
-    expect(await emailJob(event, kept!)).toBeTruthy();
+    expect(await reminderEmailJob(h.queues, event, deleted!)).toBeFalsy();
+    expect(await reminderEmailJob(h.queues, event, kept!)).toBeTruthy();
   });
 
   it("the event's job and participants' own jobs running at once remind each participant once", async () => {
@@ -216,10 +201,15 @@ describe("an event's reminder job", () => {
     ]);
     expect(fanout.outcome).toBe('sent');
     expect(batch).toEqual(Array(15).fill('sent'));
-    const { notes, guards, pushes } = await sentTo(event);
+    const { notes, guards, pushes } = await remindersSentTo(ctx.db, event);
     expect(notes.map((n) => n.user_id).sort()).toEqual(users.map((u) => u.id).sort());
     expect(guards).toHaveLength(30);
     expect(pushes).toHaveLength(30);
-    expect(await inexactCounters(users)).toEqual([]);
+    expect(
+      await inexactCounters(
+        ctx.db,
+        users.map((u) => u.id),
+      ),
+    ).toEqual([]);
   });
 });

@@ -62,11 +62,10 @@ afterAll(async () => {
   if (mediaDir) await rm(mediaDir, { recursive: true, force: true });
 });
 
-/** What `complete` leaves behind: the original stored, the row `processing`, the job queued. */
-async function uploaded(bytes: Buffer, contentType: string): Promise<{ id: string; key: string }> {
+/** A media row `processing` under a fresh key, as `complete` leaves it (the original is the caller's). */
+async function processingRow(contentType: string, bytes: number): Promise<{ id: string; key: string }> {
   const id = newId();
   const key = newMediaToken();
-  await store.put(originalKey(key), bytes, contentType);
   await ctx.db
     .insertInto('media')
     .values({
@@ -74,13 +73,20 @@ async function uploaded(bytes: Buffer, contentType: string): Promise<{ id: strin
       owner_id: owner.id,
       status: 'processing',
       content_type: contentType,
-      bytes: bytes.length,
+      bytes,
       key,
       completed_at: new Date(),
     })
     .execute();
-  await enqueueProcessing({ queues }, id);
   return { id, key };
+}
+
+/** What `complete` leaves behind: the original stored, the row `processing`, the job queued. */
+async function uploaded(bytes: Buffer, contentType: string): Promise<{ id: string; key: string }> {
+  const row = await processingRow(contentType, bytes.length);
+  await store.put(originalKey(row.key), bytes, contentType);
+  await enqueueProcessing({ queues }, row.id);
+  return row;
 }
 
 const statusOf = async (id: string) =>
@@ -113,21 +119,7 @@ async function peakRss(pid: number): Promise<number> {
 }
 
 /** A media row already `processing` whose original was never stored. */
-async function processingWithoutOriginal(): Promise<string> {
-  const id = newId();
-  await ctx.db
-    .insertInto('media')
-    .values({
-      id,
-      owner_id: owner.id,
-      status: 'processing',
-      content_type: 'image/png',
-      bytes: 10,
-      key: newMediaToken(),
-    })
-    .execute();
-  return id;
-}
+const processingWithoutOriginal = async (): Promise<string> => (await processingRow('image/png', 10)).id;
 
 describe('media worker', () => {
   it('refuses a 30,000 × 30,000 PNG fast, its memory never past 200 MB', async () => {
